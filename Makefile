@@ -1,0 +1,33 @@
+# Two commands on a fresh machine: `make run` (the whole pipeline on the default corpus)
+# and `make test`. Both create .venv first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN ?= runs/default
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test bench clean
+
+setup: $(STAMP)
+
+# torch==2.13.0 first: it is the CPU build on local disk; a plain `torch` would pull CUDA.
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[encoder,dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/ddlens corpus fetch
+	$(BIN)/ddlens ingest --out $(RUN)
+	@echo "Run folder: $(RUN)"
+
+test: setup
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python scripts/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) runs corpus/files

@@ -1,0 +1,271 @@
+"""Page lines → clean blocks: the layout half of ingest, pure and backend-agnostic.
+
+A chain of small steps, each returning new data: normalise glyphs, drop decorations, drop
+running headers/footers and page numbers (found by repetition across pages and by position,
+never by a list of known strings), split off footnotes (smaller type at the page foot,
+starting with a marker), order two-column pages column by column, and build paragraphs,
+rejoining words hyphenated across lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from statistics import median
+
+from .pdf import Line, PageLines
+from .records import Block, BlockKind
+from .text import (
+    fold_repeating,
+    is_decoration,
+    is_page_number,
+    is_toc_line,
+    join_lines,
+    normalize_space,
+    normalize_unicode,
+    rejoin_letter_spaced,
+    resolve_line_hyphens,
+    word_vocabulary,
+)
+
+MARGIN = 0.11  # share of page height searched for running headers and footers
+_LIST_START = re.compile(
+    r"^(?:[•▪●◦‣∙·\-–—*]\s|\(?[a-z]{1,3}\)\s|\(?\d{1,3}[.)]\s|\d+(?:\.\d+)+\.?\s|"
+    r"(?:Article|Section|Chapter|Part|Annex|§)\s)",
+)
+_FOOTNOTE_START = re.compile(r"^(?:(\d{1,3})|[*†‡¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[(\d+)\])(?:\s?\S|$)")
+_TERMINAL = (".", ":", ";", "?", "!", "”", '"', ")")
+
+
+@dataclass(frozen=True, slots=True)
+class _PLine:
+    """A line with its page, as the cleaning steps see it."""
+
+    page: int
+    line: Line
+    page_height: float
+    page_width: float
+
+    @property
+    def text(self) -> str:
+        return self.line.text
+
+
+def clean_pages(pages: Sequence[PageLines]) -> tuple[list[Block], list[str]]:
+    """Run every cleaning step over a document's pages; return blocks and warnings."""
+    plines = [
+        _PLine(p.number, replace(ln, text=rejoin_letter_spaced(normalize_unicode(ln.text))), p.height, p.width)
+        for p in pages
+        for ln in p.lines
+    ]
+    plines = [pl for pl in plines if pl.text.strip() and not is_decoration(pl.text) and not is_toc_line(pl.text)]
+    plines, dropped = drop_running_lines(plines, n_pages=len(pages))
+    body_size = _body_size(plines)
+    blocks: list[Block] = []
+    vocab = word_vocabulary(pl.text for pl in plines)
+    plines = [
+        replace(pl, line=replace(pl.line, text=resolve_line_hyphens(pl.text, vocab))) if "\ufffe" in pl.text else pl
+        for pl in plines
+    ]
+    by_page: dict[int, list[_PLine]] = {}
+    for pl in plines:
+        by_page.setdefault(pl.page, []).append(pl)
+    footnotes: list[Block] = []
+    for number in sorted(by_page):
+        body, notes = split_footnotes(by_page[number], body_size)
+        footnotes.extend(_footnote_blocks(notes, number, vocab))
+        blocks.extend(_paragraphs(order_columns(body), body_size, vocab))
+    blocks = join_across_pages(blocks)
+    warnings = [f"dropped {dropped} running header/footer or page-number lines"] if dropped else []
+    return blocks + footnotes, warnings
+
+
+def drop_running_lines(plines: list[_PLine], n_pages: int) -> tuple[list[_PLine], int]:
+    """Drop lines in the top/bottom margin that repeat across pages, and bare page numbers.
+
+    A line's shape (case and digits folded) that recurs in the margin band of at least a
+    quarter of the pages (and of three) is a running header or footer, whatever it says.
+    """
+    def in_margin(pl: _PLine) -> bool:
+        ln = pl.line
+        return (
+            ln.top < MARGIN * pl.page_height
+            or ln.bottom > (1 - MARGIN) * pl.page_height
+            or ln.x1 < 0.08 * pl.page_width  # rotated notes running up the side
+            or ln.x0 > 0.92 * pl.page_width
+        )
+
+    pages_of: dict[str, set[int]] = {}
+    for pl in plines:
+        if in_margin(pl):
+            pages_of.setdefault(fold_repeating(pl.text), set()).add(pl.page)
+    threshold = max(3, int(0.25 * n_pages))
+    running = {shape for shape, seen in pages_of.items() if len(seen) >= threshold}
+    kept = [
+        pl
+        for pl in plines
+        if not (in_margin(pl) and (fold_repeating(pl.text) in running or is_page_number(pl.text)))
+    ]
+    return kept, len(plines) - len(kept)
+
+
+def _body_size(plines: Iterable[_PLine]) -> float:
+    """The body text's line height: the height that carries the most characters."""
+    weights: Counter[float] = Counter()
+    for pl in plines:
+        weights[round(pl.line.height, 0)] += len(pl.text)
+    return weights.most_common(1)[0][0] if weights else 10.0
+
+
+def split_footnotes(lines: list[_PLine], body_size: float) -> tuple[list[_PLine], list[_PLine]]:
+    """Split a page's lines into body and footnotes.
+
+    Footnotes are the run of lines at the foot of the page, in type clearly smaller than the
+    body's, whose first line starts with a note marker (1, *, †, [1]).
+    """
+    if not lines:
+        return lines, []
+    ordered = reading_rows(lines)
+    small = [pl.line.height < 0.86 * body_size for pl in ordered]
+    start = len(ordered)
+    while start > 0 and small[start - 1] and ordered[start - 1].line.top > 0.5 * ordered[0].page_height:
+        start -= 1
+    # the note block must begin with a marker, on its first line or the one after
+    if any(_FOOTNOTE_START.match(pl.text) for pl in ordered[start : start + 2]):
+        return ordered[:start], ordered[start:]
+    return ordered, []
+
+
+def reading_rows(lines: list[_PLine]) -> list[_PLine]:
+    """Sort lines top to bottom, and left to right within a row: lines whose vertical
+    centres lie within 40% of a line height share a row (a raised note mark and its text)."""
+    ordered = sorted(lines, key=lambda pl: pl.line.top)
+    rows: list[list[_PLine]] = []
+    for pl in ordered:
+        centre = (pl.line.top + pl.line.bottom) / 2
+        if rows:
+            ref = rows[-1][0].line
+            if abs(centre - (ref.top + ref.bottom) / 2) < 0.4 * max(ref.height, pl.line.height):
+                rows[-1].append(pl)
+                continue
+        rows.append([pl])
+    return [pl for row in rows for pl in sorted(row, key=lambda q: q.line.x0)]
+
+
+def order_columns(lines: list[_PLine]) -> list[_PLine]:
+    """Reading order for one page: full-width bands top to bottom, and inside a band of two
+    columns, the left column before the right one."""
+    if not lines:
+        return lines
+    width = lines[0].page_width
+    mid = width / 2
+    left = [pl for pl in lines if pl.line.x1 <= mid + 0.02 * width]
+    right = [pl for pl in lines if pl.line.x0 >= mid - 0.02 * width]
+    if len(left) < 4 or len(right) < 4:
+        return reading_rows(lines)
+    ordered: list[_PLine] = []
+    band_left: list[_PLine] = []
+    band_right: list[_PLine] = []
+
+    def flush() -> None:
+        ordered.extend(sorted(band_left, key=lambda pl: pl.line.top))
+        ordered.extend(sorted(band_right, key=lambda pl: pl.line.top))
+        band_left.clear()
+        band_right.clear()
+
+    for pl in sorted(lines, key=lambda pl: (pl.line.top, pl.line.x0)):
+        if pl.line.x1 <= mid + 0.02 * width:
+            band_left.append(pl)
+        elif pl.line.x0 >= mid - 0.02 * width:
+            band_right.append(pl)
+        else:  # spans both columns: closes the band above it
+            flush()
+            ordered.append(pl)
+    flush()
+    return ordered
+
+
+def _paragraphs(lines: list[_PLine], body_size: float, vocab: set[str]) -> list[Block]:
+    """Group ordered lines into paragraph and heading blocks by gaps, type size and indents."""
+    blocks: list[Block] = []
+    group: list[_PLine] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        text = join_lines((pl.text for pl in group), vocab)
+        size = median(pl.line.height for pl in group)
+        short = len(text) < 200 and not text.rstrip().endswith((".", ";", ","))
+        is_heading = short and (
+            size > 1.18 * body_size
+            or all(pl.line.bold for pl in group)
+            or (text.isupper() and any(c.isalpha() for c in text))
+        )
+        kind = BlockKind.heading if is_heading else BlockKind.paragraph
+        blocks.append(Block(text=normalize_space(text), kind=kind, page=group[0].page, size=round(size, 1)))
+        group.clear()
+
+    for pl in lines:
+        if group:
+            prev = group[-1]
+            gap = pl.line.top - prev.line.bottom
+            same_size = abs(pl.line.height - prev.line.height) <= 0.18 * max(prev.line.height, 1)
+            jumped_column = pl.line.top < prev.line.top - 2 or abs(pl.line.x0 - prev.line.x0) > 0.3 * pl.page_width
+            prev_ends = prev.text.rstrip().endswith(_TERMINAL)
+            short_prev = prev.line.x1 < max(q.line.x1 for q in group) - 0.15 * pl.page_width
+            new_para = (
+                gap > 0.55 * max(prev.line.height, body_size)
+                or not same_size
+                or pl.line.bold != prev.line.bold
+                or (jumped_column and prev_ends)
+                or bool(_LIST_START.match(pl.text))
+                or (short_prev and prev_ends)
+            )
+            if new_para:
+                flush()
+        group.append(pl)
+    flush()
+    return blocks
+
+
+def join_across_pages(blocks: list[Block]) -> list[Block]:
+    """Rejoin a paragraph cut by a page break: the first paragraph of a page continues the
+    last one before it when that one ends mid-sentence and this one starts in lower case."""
+    out: list[Block] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == block.kind == BlockKind.paragraph
+            and block.page is not None
+            and prev.last_page is not None
+            and block.page == prev.last_page + 1
+            and not prev.text.rstrip().endswith(_TERMINAL)
+            and (block.text[:1].islower() or prev.text.endswith(("-", ",")))
+        ):
+            out[-1] = prev.model_copy(update={"text": join_lines([prev.text, block.text]), "page_end": block.page})
+            continue
+        out.append(block)
+    return out
+
+
+def _footnote_blocks(notes: list[_PLine], page: int, vocab: set[str]) -> list[Block]:
+    """One footnote block per marker-led run of lines.
+
+    A line opening with a number starts a new note only when the number follows the last
+    note's ("274 on December…" continues note 1; "2 See…" starts note 2).
+    """
+    out: list[list[str]] = []
+    last: int | None = None
+    for pl in notes:
+        match = _FOOTNOTE_START.match(pl.text)
+        number = int(match.group(1) or match.group(2)) if match and (match.group(1) or match.group(2)) else None
+        starts = bool(match) and (last is None or number is None or number == last + 1)
+        if not out or starts:
+            out.append([pl.text])
+            last = number if number is not None else last
+        else:
+            out[-1].append(pl.text)
+    return [Block(text=join_lines(n, vocab), kind=BlockKind.footnote, page=page) for n in out if n]

@@ -1,0 +1,364 @@
+"""Document → Passages along the document's legal structure. Pure and deterministic.
+
+Recognises, from the block texts alone: recitals (a numbered "(N)" paragraph before the
+enacting terms), chapters/titles/parts/sections as headings, articles (Article, Art., §,
+Section, Článok, 第N条) with their numbered paragraphs ("1.", "(1)") and points ("(a)",
+"(i)"), annexes; and in strategies numbered and typographic headings with their paragraphs
+and bullet lists. A numbered paragraph keeps its points; one longer than the limit is split
+at its points, then at sentences, never mid-sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .records import Block, BlockKind, Document, Passage
+from .sentences import split_sentences
+from .text import normalize_space
+
+_RECITALS = re.compile(r"^(?:RECITALS|Whereas:?|WHEREAS:?)$")
+_RECITAL = re.compile(r"^\((\d{1,3})\)\s+(\S.*)$", re.S)
+_LEVEL = re.compile(r"^(CHAPTER|Chapter|TITLE|Title|PART|Part|DIVISION|Division|Hlava|HLAVA|Časť|ČASŤ|第[一二三四五六七八九十百\d]+章)\s*([IVXLC]+|\d+[A-Z]?)?\b\.?\s*(.*)$", re.S)
+_SECTION_EU = re.compile(r"^(Section|SECTION)\s+(\d+)$")
+_ARTICLE = re.compile(
+    r"^(?:(?:Article|ARTICLE|Art\.|Článok|Čl\.|Section|SECTION|Sec\.)\s*(\d+[a-z]?)|§\s*(\d+[a-z]?)|第([一二三四五六七八九十百千\d]+)条(?:の[一二三四五六七八九十\d]+)?)"
+    r"(?:\s*[.:—–-]?\s*(.*))?$",
+    re.S,
+)
+_ANNEX = re.compile(r"^(?:ANNEX|Annex|SCHEDULE|Schedule|Príloha|PRÍLOHA)\s*([IVXLC]+|\d+)?\b\.?\s*(.*)$", re.S)
+_PARAGRAPH = re.compile(r"^(?:(\d{1,3})\.|\((\d{1,3}[a-z]?)\))\s+(\S.*)$", re.S)
+_POINT = re.compile(r"^\(([a-z]{1,2}|[ivx]{1,6})\)\s+(\S.*)$", re.S)
+_NUMBERED_HEADING = re.compile(r"^((?:\d+\.)*\d+)\.?\s+(\S.{0,150})$", re.S)
+_BULLET = re.compile(r"^[•▪●◦‣∙·\-–—*]\s+")
+_TERMINAL = (".", ";", "?", "!", "。")
+
+
+@dataclass
+class _Unit:
+    """A passage in the making: its path, kind and the blocks it gathers."""
+
+    path: list[str]
+    kind: str
+    blocks: list[Block] = field(default_factory=list)
+    points: list[tuple[str, list[Block]]] = field(default_factory=list)
+    heading: str | None = None
+
+    def add_point(self, label: str, block: Block) -> None:
+        self.points.append((label, [block]))
+
+
+def segment_document(doc: Document, max_chars: int = 2000) -> list[Passage]:
+    """Cut a Document into passages; ids are stable for the same input."""
+    units = _structure(doc)
+    passages: list[Passage] = []
+    seen: dict[str, int] = {}
+    for unit in units:
+        for path, kind, blocks, text in _split_long(unit, max_chars, doc.language):
+            if not text.strip():
+                continue
+            base = f"{doc.doc_id}:{_slug(path)}"
+            seen[base] = seen.get(base, 0) + 1
+            pid = base if seen[base] == 1 else f"{base}-{seen[base]}"
+            passages.append(_passage(doc, pid, path, kind, unit.heading, blocks, text))
+    passages.extend(_footnotes(doc))
+    return passages
+
+
+def _structure(doc: Document) -> list[_Unit]:
+    """Walk the blocks once, keeping a stack of headings and the open article/paragraph."""
+    body = [b for b in doc.blocks if b.kind != BlockKind.footnote]
+    units: list[_Unit] = []
+    levels: list[str] = []  # chapter/title/part path
+    sections: list[tuple[int, str]] = []  # strategy headings: (level, label)
+    article: str | None = None
+    article_title: str | None = None
+    annex: str | None = None
+    in_recitals = False
+    seen_article = False
+    current: _Unit | None = None
+    para_counter = 0
+    heading_counter = 0
+    expect_title = False
+
+    def close() -> None:
+        nonlocal current
+        if current is not None and (current.blocks or current.points):
+            units.append(current)
+        current = None
+
+    def context() -> list[str]:
+        if annex:
+            return [annex]
+        if article:
+            return levels + [article]
+        return [label for _, label in sections] or list(levels)
+
+    for block in body:
+        text = block.text.strip()
+        if expect_title:
+            expect_title = False
+            if block.kind == BlockKind.heading or (len(text) < 120 and not text.endswith(_TERMINAL) and not _PARAGRAPH.match(text)):
+                article_title = text
+                continue
+        if _RECITALS.match(text):
+            close()
+            in_recitals = True
+            continue
+        match = _RECITAL.match(text)
+        if match and in_recitals and not seen_article:
+            close()
+            current = _Unit([f"Recital {match.group(1)}"], "recital", [block])
+            continue
+        if in_recitals and current is not None and current.kind == "recital" and block.kind != BlockKind.heading:
+            current.blocks.append(block)  # a recital's second paragraph
+            continue
+        match = _LEVEL.match(text)
+        if match and (match.group(2) or match.group(1).startswith("第")) and len(text) < 160 and not text.endswith(_TERMINAL):
+            close()
+            in_recitals = False
+            name = match.group(1).capitalize() if not match.group(1).startswith("第") else match.group(1)
+            label = f"{name} {match.group(2)}".strip() if match.group(2) else name
+            depth = {"Title": 0, "Part": 0, "Chapter": 1, "Hlava": 1, "Časť": 0, "Division": 2}.get(name, 1)
+            levels = [lv for lv in levels if _level_depth(lv) < depth] + [label]
+            article, annex, sections = None, None, []
+            continue
+        match = _SECTION_EU.match(text)
+        if match and seen_article:
+            close()
+            levels = [lv for lv in levels if _level_depth(lv) < 2] + [f"Section {match.group(2)}"]
+            continue
+        match = _ANNEX.match(text)
+        if match and len(text) < 160 and (match.group(1) or text.isupper() or block.kind == BlockKind.heading) and seen_article | in_recitals | (block.kind == BlockKind.heading):
+            close()
+            annex = f"Annex {match.group(1)}" if match.group(1) else "Annex"
+            article, levels, para_counter = None, [], 0
+            continue
+        match = _ARTICLE.match(text)
+        if match and _is_article_heading(match, text, block):
+            close()
+            number = match.group(1) or match.group(2) or _kanji_number(match.group(3))
+            word = _article_word(text)
+            article = f"{word} {number}"
+            article_title = normalize_space(match.group(4) or "") or None
+            expect_title = article_title is None
+            seen_article, in_recitals, annex = True, False, None
+            para_counter = 0
+            continue
+        if not units and current is None and block.kind == BlockKind.heading and not sections and not levels:
+            units.append(_Unit(["Title"], "title", [block]))  # the act's or strategy's title
+            continue
+        if block.kind == BlockKind.heading and text.isupper() and (article or annex):
+            continue  # a chapter's or section's title line inside the enacting terms
+        if block.kind == BlockKind.heading and not article:
+            close()
+            heading_counter += 1
+            level, label = _heading_level(text, block)
+            sections = [(lv, lb) for lv, lb in sections if lv < level] + [(level, label)]
+            para_counter = 0
+            continue
+        if article or annex:
+            match = _PARAGRAPH.match(text)
+            point = _POINT.match(text)
+            if point and current is not None and not (match and match.group(1)):
+                current.add_point(f"({point.group(1)})", block)
+                continue
+            if match:
+                close()
+                number = match.group(1) or match.group(2)
+                current = _Unit(context() + [number], "paragraph", [block], heading=article_title)
+                continue
+            if current is not None and current.points and _continues(current, text):
+                current.points[-1][1].append(block)  # a point's own continuation
+                continue
+            if current is not None:
+                current.blocks.append(block) if not current.points else current.points.append(("", [block]))
+                continue  # a further subparagraph of the open paragraph
+            close()
+            para_counter += 1
+            kind = "annex" if annex else "article"
+            current = _Unit(context() + ([f"para {para_counter}"] if para_counter > 1 or kind == "annex" else []), kind, [block], heading=article_title)
+            continue
+        # strategies and the text around the enacting terms
+        if _BULLET.match(text) and current is not None and _collects_list(current):
+            current.add_point("•", block)
+            continue
+        close()
+        para_counter += 1
+        current = _Unit(context() + [f"para {para_counter}"], "section-paragraph" if sections else "paragraph", [block],
+                        heading=sections[-1][1] if sections else None)
+    close()
+    return units
+
+
+def _is_article_heading(match: re.Match[str], text: str, block: Block) -> bool:
+    """"Article 5" or "Article 5 Scope" opens an article; "Article 3(4) of the Annex shall…"
+    is a sentence that starts with a citation, and "Section 3 of this Act applies." too."""
+    rest = (match.group(4) or "").strip()
+    if not rest:
+        return True
+    if rest[0] in "(,;" or len(rest) > 160:
+        return False
+    if text.startswith(("Section", "SECTION", "Sec.")) and block.kind != BlockKind.heading and rest.endswith(_TERMINAL):
+        return False
+    return not rest.endswith(_TERMINAL) or block.kind == BlockKind.heading or text.startswith(("§", "第", "Článok"))
+
+
+def _article_word(text: str) -> str:
+    for prefix, word in (("Art", "Article"), ("ART", "Article"), ("Článok", "Článok"), ("Čl.", "Článok"),
+                         ("§", "§"), ("Sec", "Section"), ("SEC", "Section"), ("第", "Article")):
+        if text.startswith(prefix):
+            return word
+    return "Article"
+
+
+_KANJI = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _kanji_number(text: str | None) -> str:
+    """第二十三条 → 23; arabic digits pass through."""
+    if not text:
+        return "?"
+    if text.isdigit():
+        return text
+    total, current = 0, 0
+    for ch in text:
+        if ch in _KANJI:
+            current = _KANJI[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "千":
+            total += (current or 1) * 1000
+            current = 0
+    return str(total + current)
+
+
+def _level_depth(label: str) -> int:
+    head = label.split(" ")[0]
+    return {"Title": 0, "Part": 0, "Časť": 0, "Chapter": 1, "Hlava": 1, "Division": 2, "Section": 2}.get(head, 1)
+
+
+def _heading_level(text: str, block: Block) -> tuple[int, str]:
+    """Numbered headings nest by their numbers (2.3 under 2); others by type size."""
+    match = _NUMBERED_HEADING.match(text)
+    if match:
+        return match.group(1).count(".") + 1, f"Section {match.group(1)}"
+    size = block.size or 0.0
+    level = 0 if size >= 30 else 1 if size >= 20 else 2 if size else 1
+    return level, text[:80]
+
+
+def _continues(unit: _Unit, text: str) -> bool:
+    """A block that carries on the open paragraph: it starts in lower case, or the
+    paragraph's last block stops mid-sentence or introduces a list."""
+    last = (unit.points[-1][1][-1] if unit.points else unit.blocks[-1]).text.rstrip()
+    return text[:1].islower() or last.endswith((":", ",", "—", "-")) or not last.endswith(_TERMINAL + (":",))
+
+
+def _collects_list(unit: _Unit) -> bool:
+    last = (unit.points[-1][1][-1] if unit.points else unit.blocks[-1]).text.rstrip()
+    return bool(unit.points) or last.endswith((":", "—", "-"))
+
+
+def _split_long(unit: _Unit, max_chars: int, language: str):
+    """Yield (path, kind, blocks, text): the whole unit; or, over the limit, its lead-in and
+    its points (or its subparagraphs); and sentence-sized parts of any piece still over it."""
+    lead_blocks = unit.blocks
+    pieces = [(label, blocks) for label, blocks in unit.points]
+    all_blocks = unit.blocks + [b for _, blocks in pieces for b in blocks]
+    whole = " ".join(b.text for b in all_blocks)
+    if len(whole) > max_chars and not pieces and len(unit.blocks) > 1:
+        lead_blocks, pieces = unit.blocks[:1], [("", [b]) for b in unit.blocks[1:]]
+    if len(whole) <= max_chars or not pieces:
+        yield from _by_sentence(unit.path, unit.kind, all_blocks, whole, max_chars, language)
+        return
+    yield from _by_sentence(unit.path, unit.kind, lead_blocks, " ".join(b.text for b in lead_blocks), max_chars, language)
+    counters = {"•": 0, "": 1}
+    for label, blocks in pieces:
+        if label in counters:
+            counters[label] += 1
+            label = f"bullet {counters[label]}" if label == "•" else f"subpara {counters[label]}"
+        kind = "subparagraph" if label.startswith("subpara") else "point"
+        yield from _by_sentence(unit.path + [label], kind, blocks, " ".join(b.text for b in blocks), max_chars, language)
+
+
+def _by_sentence(path: list[str], kind: str, blocks: list[Block], text: str, max_chars: int, language: str):
+    if len(text) <= max_chars:
+        yield path, kind, blocks, text
+        return
+    parts: list[str] = []
+    for sentence in split_sentences(text, language):
+        if parts and len(parts[-1]) + 1 + len(sentence) <= max_chars:
+            parts[-1] = f"{parts[-1]} {sentence}"
+        else:
+            parts.append(sentence)
+    for index, part in enumerate(parts, start=1):
+        yield path + [f"part {index}"], kind, blocks, part
+
+
+def _passage(doc: Document, pid: str, path: list[str], kind: str, heading: str | None, blocks: list[Block], text: str) -> Passage:
+    pages = [p for b in blocks for p in (b.page, b.last_page) if p is not None]
+    starts = [b.char_start for b in blocks if b.char_start is not None]
+    ends = [b.char_end for b in blocks if b.char_end is not None]
+    return Passage(
+        id=pid,
+        doc_id=doc.doc_id,
+        jurisdiction=doc.jurisdiction,
+        path=path,
+        kind=kind,
+        heading=heading,
+        text=normalize_space(text),
+        page_start=min(pages) if pages else None,
+        page_end=max(pages) if pages else None,
+        char_start=min(starts) if starts else None,
+        char_end=max(ends) if ends else None,
+    )
+
+
+def _footnotes(doc: Document) -> list[Passage]:
+    out: list[Passage] = []
+    counts: dict[int | None, int] = {}
+    for block in doc.blocks:
+        if block.kind != BlockKind.footnote:
+            continue
+        counts[block.page] = counts.get(block.page, 0) + 1
+        marker = re.match(r"^\[?(\d{1,3})\]?", block.text)
+        label = f"Footnote {marker.group(1)}" if marker else f"Footnote p{block.page}.{counts[block.page]}"
+        pid = f"{doc.doc_id}:fn{block.page or 0}.{counts[block.page]}"
+        out.append(
+            Passage(id=pid, doc_id=doc.doc_id, jurisdiction=doc.jurisdiction, path=[label], kind="footnote",
+                    text=block.text, page_start=block.page, page_end=block.page)
+        )
+    return out
+
+
+def _slug(path: list[str]) -> str:
+    """["Chapter IV", "Article 21", "2", "(d)"] → "art21.2.d"; chapters drop out once an
+    article is named, since article numbers run through the whole act."""
+    parts: list[str] = []
+    for label in path:
+        low = label.lower()
+        if low.startswith(("chapter", "title", "part", "division", "hlava", "časť")) and any(
+            p.startswith(("art", "sec", "par")) for p in _norm(path)
+        ):
+            continue
+        parts.append(_short(low))
+    return ".".join(p for p in parts if p) or "body"
+
+
+def _norm(path: list[str]) -> list[str]:
+    return [_short(p.lower()) for p in path]
+
+
+def _short(label: str) -> str:
+    for long, short in (("recital ", "recital"), ("article ", "art"), ("článok ", "art"), ("§ ", "par"),
+                        ("section ", "s"), ("annex ", "annex"), ("chapter ", "ch"), ("title ", "t"),
+                        ("part ", "pt"), ("para ", "p"), ("subpara ", "sp"), ("bullet ", "b"), ("part ", "part"), ("footnote ", "fn")):
+        if label.startswith(long):
+            label = short + label[len(long):]
+            break
+    return re.sub(r"[^\w]+", "", label.replace(" ", "-"))[:40] or "x"

@@ -1,0 +1,73 @@
+"""Sentence splitting that never breaks at legal abbreviations.
+
+pysbd alone splits "Art. 21 para. 2" and "cf. Recital 12"; spaCy's sentencizer splits at
+every full stop. A rule layer hides the full stop of legal abbreviations from pysbd and
+puts it back afterwards. `legal_sentencizer` wraps the same splitter as a spaCy component
+for users who work in spaCy; ingest calls `split_sentences` directly, without importing
+spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_MASK = "\u2024"  # ONE DOT LEADER: looks like a full stop, is not one to pysbd
+LEGAL_ABBREVIATIONS = (
+    "Art", "Arts", "art", "arts", "para", "paras", "Para", "No", "Nos", "no", "nos", "p", "pp",
+    "cf", "Cf", "e.g", "i.e", "Mr", "Mrs", "Ms", "Dr", "Corp", "Inc", "Ltd", "Co", "vol", "Vol",
+    "sec", "Sec", "secs", "Reg", "Dir", "ch", "Ch", "al", "v", "vs", "ibid", "op", "viz",
+    "approx", "Fig", "fig", "subpara", "lit", "St", "Nr", "nr", "čl", "Čl", "ods", "písm", "resp",
+    "OJ", "U.S", "U.S.C", "seq", "incl", "excl", "min", "max", "Prof", "Gov", "Dept",
+)
+_ABBREV = re.compile(
+    r"(?<![\w.])(" + "|".join(sorted((re.escape(a) for a in LEGAL_ABBREVIATIONS), key=len, reverse=True)) + r")\.(?=\s*[\w(§\d])"
+)
+
+
+@lru_cache(maxsize=16)
+def _segmenter(language: str):
+    import pysbd
+    from pysbd.languages import LANGUAGE_CODES
+
+    return pysbd.Segmenter(language=language if language in LANGUAGE_CODES else "en", clean=False)
+
+
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Split text into sentences; the pieces joined with single spaces give back the text
+    (modulo whitespace)."""
+    masked = _ABBREV.sub(lambda m: m.group(1).replace(".", _MASK) + _MASK, text)
+    pieces = [s.strip() for s in _segmenter(language).segment(masked)]
+    return [p.replace(_MASK, ".") for p in pieces if p]
+
+
+def legal_sentencizer(nlp, name: str = "ddlens_legal_sentencizer"):  # pragma: no cover - thin
+    """Register (once) and add the legal sentencizer to a spaCy pipeline; returns the pipe."""
+    from spacy.language import Language
+
+    if not Language.has_factory("ddlens_legal_sentencizer"):
+
+        @Language.factory("ddlens_legal_sentencizer", default_config={"language": "en"})
+        def _make(nlp, name: str, language: str):
+            return _LegalSentencizer(language)
+
+    return nlp.add_pipe("ddlens_legal_sentencizer", name=name)
+
+
+class _LegalSentencizer:
+    """spaCy component: sets `is_sent_start` from `split_sentences`."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, doc):
+        starts: set[int] = set()
+        cursor = 0
+        for sentence in split_sentences(doc.text, self.language):
+            found = doc.text.find(sentence[:20], cursor)
+            if found >= 0:
+                starts.add(found)
+                cursor = found + len(sentence)
+        for token in doc:
+            token.is_sent_start = token.i == 0 or token.idx in starts
+        return doc
