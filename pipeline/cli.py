@@ -4,6 +4,7 @@ prints a summary. Errors are printed as `path: reason` and end with exit status 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -106,6 +107,7 @@ def ingest(
     year: Optional[int] = typer.Option(None, help="Year for files not in the manifest."),
     title: Optional[str] = typer.Option(None, help="Title for files not in the manifest."),
     strict: bool = typer.Option(False, help="Exit 1 when any file fails (default: only when all fail)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes [default: one per CPU core, at most 4]."),
 ) -> None:
     """Read PDFs, text and HTML into clean, structured passages.
 
@@ -131,6 +133,7 @@ def ingest(
         result = ingest_batch(
             files, manifest, settings, options,
             on_file=lambda p: progress.update(task, advance=1, current=p.name),
+            jobs=jobs or min(4, os.cpu_count() or 1),
         )
     seconds = time.perf_counter() - started
     write_run(out, result.documents, result.passages, result.errors, run_info(result, settings, environment_versions(), seconds))

@@ -10,13 +10,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import pandas as pd
-
 from .records import Document, FileError, Passage
-
-PASSAGE_COLUMNS = ["id", "doc_id", "jurisdiction", "path", "kind", "heading", "text",
-                   "page_start", "page_end", "char_start", "char_end"]
-
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write through a temporary file and rename, so a crash never leaves half a file."""
@@ -36,24 +30,33 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def passages_frame(passages: list[Passage]) -> pd.DataFrame:
-    frame = pd.DataFrame([p.model_dump() for p in passages], columns=PASSAGE_COLUMNS)
-    for col in ("page_start", "page_end", "char_start", "char_end"):
-        frame[col] = frame[col].astype("Int64")
-    return frame
+def _passage_schema():
+    import pyarrow as pa
+
+    return pa.schema([
+        ("id", pa.string()), ("doc_id", pa.string()), ("jurisdiction", pa.string()),
+        ("path", pa.list_(pa.string())), ("kind", pa.string()), ("heading", pa.string()),
+        ("text", pa.string()), ("page_start", pa.int32()), ("page_end", pa.int32()),
+        ("char_start", pa.int64()), ("char_end", pa.int64()),
+    ])
 
 
 def write_passages(path: Path, passages: list[Passage]) -> None:
+    """passages.parquet through pyarrow alone: ingest never pays for importing pandas."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist([p.model_dump() for p in passages], schema=_passage_schema())
     tmp = path.with_name(f".{path.name}.tmp")
-    passages_frame(passages).to_parquet(tmp, index=False)
+    pq.write_table(table, tmp)
     os.replace(tmp, path)
 
 
 def read_passages(path: Path) -> list[Passage]:
-    frame = pd.read_parquet(path)
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return [Passage.model_validate({**r, "path": list(r["path"])}) for r in rows]
+    import pyarrow.parquet as pq
+
+    return [Passage.model_validate(row) for row in pq.read_table(path).to_pylist()]
 
 
 def write_run(

@@ -45,18 +45,15 @@ class _PLine:
 
     page: int
     line: Line
+    text: str  # normalised: NFC, ligatures unfolded, letter-spacing rejoined
     page_height: float
     page_width: float
-
-    @property
-    def text(self) -> str:
-        return self.line.text
 
 
 def clean_pages(pages: Sequence[PageLines]) -> tuple[list[Block], list[str]]:
     """Run every cleaning step over a document's pages; return blocks and warnings."""
     plines = [
-        _PLine(p.number, replace(ln, text=rejoin_letter_spaced(normalize_unicode(ln.text))), p.height, p.width)
+        _PLine(p.number, ln, rejoin_letter_spaced(normalize_unicode(ln.text)), p.height, p.width)
         for p in pages
         for ln in p.lines
     ]
@@ -65,10 +62,7 @@ def clean_pages(pages: Sequence[PageLines]) -> tuple[list[Block], list[str]]:
     body_size = _body_size(plines)
     blocks: list[Block] = []
     vocab = word_vocabulary(pl.text for pl in plines)
-    plines = [
-        replace(pl, line=replace(pl.line, text=resolve_line_hyphens(pl.text, vocab))) if "\ufffe" in pl.text else pl
-        for pl in plines
-    ]
+    plines = [replace(pl, text=resolve_line_hyphens(pl.text, vocab)) if "\ufffe" in pl.text else pl for pl in plines]
     by_page: dict[int, list[_PLine]] = {}
     for pl in plines:
         by_page.setdefault(pl.page, []).append(pl)

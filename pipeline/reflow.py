@@ -28,7 +28,7 @@ from .text import (
 # taken for running headers however often their shape repeats ("(a)", "Article 5").
 STRUCTURAL = re.compile(
     r"^(?:\(?[a-z]{1,4}\)|\(\d{1,3}\)|\d{1,3}[.)]|\d+(?:\.\d+)+\.?|[•▪●◦‣∙·\-–—*]"
-    r"|article|art\.|section|chapter|part|title|annex|recitals?|§|článok|čl\.|第\S+条|[IVX]+\.)(?:\s|$)",
+    r"|art-\d+|article|art\.|section|chapter|part|title|annex|recitals?|§|článok|čl\.|第\S+条|[IVX]+\.)(?:\s|$)",
     re.IGNORECASE,
 )
 _TERMINAL = (".", ":", ";", "?", "!", "”", '"', "。")
@@ -36,7 +36,7 @@ _TERMINAL = (".", ":", ";", "?", "!", "”", '"', "。")
 # short title line after it ("Minimum harmonisation") too.
 _LONE_HEADING = re.compile(
     r"^(?:(?:Article|ARTICLE|Art\.|Section|SECTION|Článok|§|CHAPTER|Chapter|TITLE|PART|ANNEX)\s*[\dIVXLC]+[a-z]?\.?"
-    r"|第\S+条|ANNEX|RECITALS)$"
+    r"|第\S+条|ANNEX|RECITALS|art-\d+\s*（[^）]{1,40}）)$"
 )
 _HEADING_MAX = 90
 

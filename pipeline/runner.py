@@ -55,38 +55,79 @@ def ingest_batch(
     settings: Settings,
     options: DocumentMeta | None = None,
     on_file: Callable[[Path], None] | None = None,
+    jobs: int = 1,
 ) -> IngestResult:
-    """Ingest and segment each file; collect documents, passages and per-file errors."""
+    """Ingest and segment each file; collect documents, passages and per-file errors.
+
+    Metadata is resolved first, in order (so a doc_id taken twice is made unique the same
+    way on every run); the files are then read by `jobs` worker processes, and results come
+    back in input order.
+    """
     result = IngestResult()
     by_sha = manifest_by_sha(manifest)
+    planned: list[tuple[Path, str | None, DocumentMeta | None, FileError | None]] = []
     seen_ids: set[str] = set()
     for path in paths:
-        started = time.perf_counter()
-        sha: str | None = None
         try:
-            if not path.exists():
-                raise DdlensError(path, "no such file")
+            if not path.is_file():
+                raise DdlensError(path, "no such file" if not path.exists() else "not a regular file")
             sha = sha256_file(path)
             meta = resolve_meta(path, sha, by_sha, options)
-            if meta.doc_id in seen_ids:
-                meta = meta.model_copy(update={"doc_id": f"{meta.doc_id}-{sha[:8]}"})
-            doc = ingest_file(path, meta, sha256=sha, backend=settings.pdf_backend)
-            passages = segment_document(doc, settings.max_passage_chars)
         except DdlensError as exc:
-            result.errors.append(FileError(path=str(path), stage=exc.stage, reason=exc.reason))
-            log.warning("%s", exc)
-        else:
-            seen_ids.add(doc.doc_id)
-            result.documents.append(doc)
-            result.passages.extend(passages)
-            for warning in doc.warnings:
-                log.info("%s: %s", path, warning)
-        finally:
-            result.timings[str(path)] = round(time.perf_counter() - started, 4)
-            result.inputs.append({"path": str(path), "sha256": sha})
+            planned.append((path, None, None, FileError(path=str(path), stage=exc.stage, reason=exc.reason)))
+            continue
+        if meta.doc_id in seen_ids:
+            meta = meta.model_copy(update={"doc_id": f"{meta.doc_id}-{sha[:8]}"})
+        seen_ids.add(meta.doc_id)
+        planned.append((path, sha, meta, None))
+
+    work = [(p, sha, meta, settings) for p, sha, meta, err in planned if err is None]
+    outcomes: dict[Path, tuple[Document, list[Passage]] | FileError] = {
+        p: err for p, _, _, err in planned if err is not None
+    }
+    timings: dict[Path, float] = {}
+    if jobs > 1 and len(work) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for path, outcome, seconds in pool.map(_ingest_one, work):
+                outcomes[path], timings[path] = outcome, seconds
+                if on_file:
+                    on_file(path)
+    else:
+        for item in work:
+            path, outcome, seconds = _ingest_one(item)
+            outcomes[path], timings[path] = outcome, seconds
             if on_file:
                 on_file(path)
+    for path, sha, _, err in planned:
+        if err is not None and on_file:
+            on_file(path)
+        outcome = outcomes[path]
+        if isinstance(outcome, FileError):
+            result.errors.append(outcome)
+            log.warning("%s: %s", outcome.path, outcome.reason)
+        else:
+            doc, passages = outcome
+            result.documents.append(doc)
+            result.passages.extend(passages)
+        result.timings[str(path)] = round(timings.get(path, 0.0), 4)
+        result.inputs.append({"path": str(path), "sha256": sha})
     return result
+
+
+def _ingest_one(item: tuple[Path, str, DocumentMeta, Settings]) -> tuple[Path, object, float]:
+    """One file through ingest and segment; an error comes back as a FileError."""
+    path, sha, meta, settings = item
+    started = time.perf_counter()
+    try:
+        doc = ingest_file(path, meta, sha256=sha, backend=settings.pdf_backend)
+        outcome: object = (doc, segment_document(doc, settings.max_passage_chars))
+    except DdlensError as exc:
+        outcome = FileError(path=str(path), stage=exc.stage, reason=exc.reason)
+    return path, outcome, time.perf_counter() - started
 
 
 def run_info(result: IngestResult, settings: Settings, versions: dict[str, str], seconds: float) -> dict:

@@ -22,13 +22,18 @@ _RECITAL = re.compile(r"^\((\d{1,3})\)\s+(\S.*)$", re.S)
 _LEVEL = re.compile(r"^(CHAPTER|Chapter|TITLE|Title|PART|Part|DIVISION|Division|Hlava|HLAVA|Časť|ČASŤ|第[一二三四五六七八九十百\d]+章)\s*([IVXLC]+|\d+[A-Z]?)?\b\.?\s*(.*)$", re.S)
 _SECTION_EU = re.compile(r"^(Section|SECTION)\s+(\d+)$")
 _ARTICLE = re.compile(
-    r"^(?:(?:Article|ARTICLE|Art\.|Článok|Čl\.|Section|SECTION|Sec\.)\s*(\d+[a-z]?)|§\s*(\d+[a-z]?)|第([一二三四五六七八九十百千\d]+)条(?:の[一二三四五六七八九十\d]+)?)"
+    r"^(?:(?:Article|ARTICLE|Art\.|Článok|Čl\.|Section|SECTION|Sec\.|art-)\s*(\d+[a-z]?)|§\s*(\d+[a-z]?)|第([一二三四五六七八九十百千\d]+)条(?:の[一二三四五六七八九十\d]+)?)"
     r"(?:\s*[.:—–-]?\s*(.*))?$",
     re.S,
 )
 _ANNEX = re.compile(r"^(?:ANNEX|Annex|SCHEDULE|Schedule|Príloha|PRÍLOHA)\s*([IVXLC]+|\d+)?\b\.?\s*(.*)$", re.S)
 _PARAGRAPH = re.compile(r"^(?:(\d{1,3})\.|\((\d{1,3}[a-z]?)\))\s+(\S.*)$", re.S)
-_POINT = re.compile(r"^\(([a-z]{1,2}|[ivx]{1,6})\)\s+(\S.*)$", re.S)
+_POINT = re.compile(r"^\(?([a-z]{1,2}|[ivx]{1,6})\)\s+(\S.*)$", re.S)
+# Commonwealth acts: "2.—(1) In this Act…" opens section 2 (the dash is the tell)
+_CW_SECTION = re.compile(r"^(\d+[A-Z]{0,2})\.\s?[—–-]\s?(\S.*)$", re.S)
+_CW_PLAIN = re.compile(r"^(\d+[A-Z]{0,2})\.\s+([A-Z“\"(].*)$", re.S)
+_CW_TITLED = re.compile(r"^(\d+[A-Z]{0,2})\.\s+([A-Z][^.;:]{2,119})$")
+_LAW_KINDS = {"law", "act", "regulation", "decree", "ordinance"}
 _NUMBERED_HEADING = re.compile(r"^((?:\d+\.)*\d+)\.?\s+(\S.{0,150})$", re.S)
 _BULLET = re.compile(r"^[•▪●◦‣∙·\-–—*]\s+")
 _TERMINAL = (".", ";", "?", "!", "。")
@@ -77,6 +82,8 @@ def _structure(doc: Document) -> list[_Unit]:
     in_recitals = False
     seen_article = False
     current: _Unit | None = None
+    is_law = doc.kind in _LAW_KINDS
+    prev_text = ""
     para_counter = 0
     heading_counter = 0
     expect_title = False
@@ -96,6 +103,8 @@ def _structure(doc: Document) -> list[_Unit]:
 
     for block in body:
         text = block.text.strip()
+        marginal_before = bool(prev_text) and len(prev_text) < 120 and not prev_text.endswith(_TERMINAL + (":", ","))
+        prev_text = text
         if expect_title:
             expect_title = False
             if block.kind == BlockKind.heading or (len(text) < 120 and not text.endswith(_TERMINAL) and not _PARAGRAPH.match(text)):
@@ -150,6 +159,25 @@ def _structure(doc: Document) -> list[_Unit]:
             continue
         if block.kind == BlockKind.heading and text.isupper() and (article or annex):
             continue  # a chapter's or section's title line inside the enacting terms
+        cw = _CW_SECTION.match(text) if is_law else None
+        if is_law and not cw and marginal_before and not in_recitals and (article is None or article.startswith("Section")):
+            cw = _CW_PLAIN.match(text)
+        titled = _CW_TITLED.match(text) if is_law and (article is None or article.startswith("Section")) else None
+        if titled:
+            close()
+            article, article_title = f"Section {titled.group(1)}", titled.group(2)
+            seen_article, annex, para_counter = True, None, 0
+            continue
+        if cw:
+            article_title = _take_marginal_note(current) if marginal_before else None
+            close()
+            article = f"Section {cw.group(1)}"
+            seen_article, annex, para_counter = True, None, 0
+            rest = cw.group(2)
+            sub = _PARAGRAPH.match(rest)
+            label = (sub.group(1) or sub.group(2)) if sub else None
+            current = _Unit(context() + ([label] if label else []), "paragraph" if label else "article", [block])
+            continue
         if block.kind == BlockKind.heading and not article:
             close()
             heading_counter += 1
@@ -162,6 +190,9 @@ def _structure(doc: Document) -> list[_Unit]:
             point = _POINT.match(text)
             if point and current is not None and not (match and match.group(1)):
                 current.add_point(f"({point.group(1)})", block)
+                continue
+            if match and match.group(1) and current is not None and current.points and _plain_points(current):
+                current.points[-1][1].append(block)  # "1." under "a)": a sub-point (Slovak style)
                 continue
             if match:
                 close()
@@ -257,6 +288,26 @@ def _continues(unit: _Unit, text: str) -> bool:
     paragraph's last block stops mid-sentence or introduces a list."""
     last = (unit.points[-1][1][-1] if unit.points else unit.blocks[-1]).text.rstrip()
     return text[:1].islower() or last.endswith((":", ",", "—", "-")) or not last.endswith(_TERMINAL + (":",))
+
+
+def _take_marginal_note(unit: _Unit | None) -> str | None:
+    """Take back the short note printed above a Commonwealth section ("Interpretation"),
+    which the walk first took for the last line of the open unit."""
+    if unit is None:
+        return None
+    holder = unit.points[-1][1] if unit.points else unit.blocks
+    if not holder or len(holder[-1].text) >= 120:
+        return None
+    note = holder.pop().text
+    if unit.points and not holder:
+        unit.points.pop()
+    return note
+
+
+def _plain_points(unit: _Unit) -> bool:
+    """True when the unit's points are written "a)" rather than "(a)"."""
+    first = unit.points[0][1][0].text if unit.points else ""
+    return bool(re.match(r"^[a-z]{1,2}\)", first))
 
 
 def _collects_list(unit: _Unit) -> bool:

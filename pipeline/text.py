@@ -20,6 +20,7 @@ _PAGE_NUMBER = re.compile(
 _LETTER_SPACED = re.compile(r"(?<!\S)(?:\w ){2,}\w(?!\S)")
 _HYPHEN_END = re.compile(r"(\w)[-\u00ad\u2010]$")
 _SOFT_HYPHEN = "\u00ad"
+_COMPOUND = re.compile(r"\w+(?:-\w+)+")
 _CID = re.compile(r"\(cid:\d+\)")
 
 
@@ -41,12 +42,13 @@ def normalize_space(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+_UNFOLD = str.maketrans({"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "\r": None})
+
+
 def normalize_unicode(text: str) -> str:
     """NFC, ligatures unfolded (ﬁ → fi) and soft hyphens dropped; PDFs carry all three."""
     text = unicodedata.normalize("NFC", text)
-    for lig, rep in (("ﬁ", "fi"), ("ﬂ", "fl"), ("ﬀ", "ff"), ("ﬃ", "ffi"), ("ﬄ", "ffl"), ("ﬅ", "st")):
-        text = text.replace(lig, rep)
-    return text.replace("\r", "")
+    return text.translate(_UNFOLD)
 
 
 _EDGE_NUMBER = re.compile(rf"^(?:{_ROMAN}|\d+)\s+|\s+(?:{_ROMAN}|\d+)$", re.IGNORECASE)
@@ -154,10 +156,7 @@ def resolve_line_hyphens(text: str, vocabulary: set[str]) -> str:
 
 def word_vocabulary(lines: Iterable[str]) -> set[str]:
     """Lower-case hyphenated compounds written inside lines (not split at a line end)."""
-    vocab: set[str] = set()
-    for line in lines:
-        vocab.update(w.lower() for w in re.findall(r"\w+(?:-\w+)+", line))
-    return vocab
+    return {w.lower() for w in _COMPOUND.findall("\n".join(lines))}
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
@@ -165,17 +164,21 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def word_share(text: str) -> float:
+def word_share(text: str, max_tokens: int = 20000) -> float:
     """Share of tokens that look like words (3+ characters, mostly letters).
 
     Glyphs mapped to the wrong code points ("( ) * + , - +") or `(cid:N)` codes give a
-    share near zero in any script; real prose, in any language, well above a third.
+    share near zero in any script; real prose, in any language, well above a third. Long
+    texts are judged on an evenly spread sample of tokens.
     """
     tokens = text.split()
     if not tokens:
         return 0.0
+    if len(tokens) > max_tokens:
+        step = len(tokens) // max_tokens
+        tokens = tokens[::step]
     wordy = sum(
-        1 for t in tokens if len(t) >= 3 and sum(ch.isalpha() for ch in t) >= 0.7 * len(t) and "cid:" not in t
+        1 for t in tokens if len(t) >= 3 and "cid:" not in t and sum(ch.isalpha() for ch in t) >= 0.7 * len(t)
     )
     # CJK text has no spaces: count long runs of letters as words
     return max(wordy / len(tokens), 1.0 if any(len(t) > 30 and t.isalpha() for t in tokens) else 0.0)
