@@ -157,7 +157,7 @@ def order_columns(lines: list[_PLine]) -> list[_PLine]:
     mid = width / 2
     left = [pl for pl in lines if pl.line.x1 <= mid + 0.02 * width]
     right = [pl for pl in lines if pl.line.x0 >= mid - 0.02 * width]
-    if len(left) < 4 or len(right) < 4:
+    if len(left) < 3 or len(right) < 3:
         return reading_rows(lines)
     ordered: list[_PLine] = []
     band_left: list[_PLine] = []

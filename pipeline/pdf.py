@@ -78,7 +78,7 @@ def _read_pdfium(path: Path) -> tuple[int, Iterator[PageLines]]:
                 width, height = page.get_size()
                 textpage = page.get_textpage()
                 try:
-                    lines = _pdfium_lines(textpage, height)
+                    lines = _pdfium_lines(textpage, height, width)
                 finally:
                     textpage.close()
                     page.close()
@@ -89,11 +89,17 @@ def _read_pdfium(path: Path) -> tuple[int, Iterator[PageLines]]:
     return len(pdf), pages()
 
 
-def _pdfium_lines(textpage, page_height: float) -> tuple[Line, ...]:
-    """Lines as PDFium breaks them; each box spans its first and last non-space glyph."""
+def _pdfium_lines(textpage, page_height: float, page_width: float) -> tuple[Line, ...]:
+    """Lines as PDFium breaks them; each box spans its first and last non-space glyph.
+
+    PDFium joins text that shares a baseline into one line, so on a two-column page a line
+    holds both columns. One look at a narrow strip down the page's middle tells whether the
+    page has a gutter; only then are lines split at the gap that crosses it.
+    """
     import pypdfium2.raw as pdfium_c
 
     text = textpage.get_text_range()
+    gutter = _find_gutter(textpage, page_height, page_width, text.count("\r\n") + 1)
     out: list[Line] = []
     pos = 0
     for raw in text.split("\r\n"):
@@ -101,17 +107,51 @@ def _pdfium_lines(textpage, page_height: float) -> tuple[Line, ...]:
         if stripped:
             first = pos + (len(raw) - len(raw.lstrip()))
             last = pos + len(raw.rstrip()) - 1
-            boxes = [textpage.get_charbox(i, loose=True) for i in (first, (first + last) // 2, last)]
-            # the median glyph box of first, middle and last: a superscript note mark or an
-            # oversized generated glyph (PDFium's U+FFFE) at one end must not set the size
-            y0, y1 = sorted(((b[1], b[3]) for b in boxes), key=lambda yy: yy[1] - yy[0])[1]
-            weight = pdfium_c.FPDFText_GetFontWeight(textpage, first)
-            out.append(
-                Line(stripped, min(boxes[0][0], boxes[2][0]), page_height - y1,
-                     max(boxes[0][2], boxes[2][2]), page_height - y0, bold=weight >= 600)
-            )
+            spans = [(first, last)]
+            if gutter is not None:
+                spans = _split_at_gutter(textpage, first, last, gutter)
+            for a, b in spans:
+                boxes = [textpage.get_charbox(i, loose=True) for i in (a, (a + b) // 2, b)]
+                # the median glyph box of first, middle and last: a superscript note mark or
+                # an oversized generated glyph (PDFium's U+FFFE) at one end must not set the size
+                y0, y1 = sorted(((bx[1], bx[3]) for bx in boxes), key=lambda yy: yy[1] - yy[0])[1]
+                weight = pdfium_c.FPDFText_GetFontWeight(textpage, a)
+                out.append(
+                    Line(text[a : b + 1].strip(), min(boxes[0][0], boxes[2][0]), page_height - y1,
+                         max(boxes[0][2], boxes[2][2]), page_height - y0, bold=weight >= 600)
+                )
         pos += len(raw) + 2
     return tuple(out)
+
+
+def _find_gutter(textpage, page_height: float, page_width: float, n_lines: int) -> tuple[float, float] | None:
+    """The x-range of an empty strip down the middle of a page with many lines, else None."""
+    if n_lines < 6:
+        return None
+    for centre in (0.5, 0.47, 0.53):
+        left, right = page_width * centre - 3, page_width * centre + 3
+        inside = textpage.get_text_bounded(left, page_height * 0.1, right, page_height * 0.9)
+        # a heading or two may cross the gutter: allow a glyph or so for every tenth line
+        if len("".join(inside.split())) <= max(2, n_lines // 5):
+            return left, right
+    return None
+
+
+def _split_at_gutter(textpage, first: int, last: int, gutter: tuple[float, float]) -> list[tuple[int, int]]:
+    """Split a line's char range where a gap between glyphs spans the gutter strip."""
+    left_edge = textpage.get_charbox(first)[0]
+    right_edge = textpage.get_charbox(last)[2]
+    if left_edge > gutter[0] or right_edge < gutter[1]:
+        return [(first, last)]
+    previous_end = None
+    for index in range(first, last + 1):
+        x0, _, x1, _ = textpage.get_charbox(index)
+        if x1 <= x0:  # generated space: no box
+            continue
+        if previous_end is not None and previous_end[1] <= gutter[0] and x0 >= gutter[1]:
+            return [(first, previous_end[0]), (index, last)]
+        previous_end = (index, x1)
+    return [(first, last)]
 
 
 def _read_pdfplumber(path: Path) -> tuple[int, Iterator[PageLines]]:

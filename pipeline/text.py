@@ -17,7 +17,8 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 # Letter-spaced display type: "I N T R O D U C T I O N" (3+ single letters one space apart).
-_LETTER_SPACED = re.compile(r"(?<!\S)(?:\w ){2,}\w(?!\S)")
+_LETTER_SPACED = re.compile(r"(?<!\S)(?:[^\W\d_] ){2,}[^\W\d_](?!\S)")
+_SPACED_RUN = re.compile(r"(?<!\S)(?:[^\W\d_] )+[^\W\d_](?!\S)")
 _HYPHEN_END = re.compile(r"(\w)[-\u00ad\u2010]$")
 _SOFT_HYPHEN = "\u00ad"
 _COMPOUND = re.compile(r"\w+(?:-\w+)+")
@@ -81,7 +82,14 @@ def is_decoration(line: str) -> bool:
 
 
 def rejoin_letter_spaced(line: str) -> str:
-    """"I N T R O D U C T I O N" → "INTRODUCTION"; words stay split at wider gaps."""
+    """"I N T R O D U C T I O N" → "INTRODUCTION"; words stay split at wider gaps.
+
+    Where the line spaces its words with two or more spaces, each letter-spaced chunk is
+    rejoined ("T O" → "TO"); elsewhere a run needs three letters, so "a b" in prose stays.
+    """
+    if "  " in line:
+        chunks = re.split(r" {2,}", line)
+        return " ".join(_SPACED_RUN.sub(lambda m: m.group(0).replace(" ", ""), c) for c in chunks)
     return _LETTER_SPACED.sub(lambda m: m.group(0).replace(" ", ""), line)
 
 
