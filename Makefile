@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/ddlens corpus fetch
 	$(BIN)/ddlens ingest --out $(RUN)
-	@echo "Run folder: $(RUN)"
+	@echo "Run folder: $(RUN) (documents.jsonl, passages.parquet, errors.jsonl, run.json)"
 
 test: setup
 	$(BIN)/pytest -q

@@ -25,7 +25,7 @@ from .records import DocumentMeta
 app = typer.Typer(help="ddlens: due diligence in national cybersecurity laws and strategies.", no_args_is_help=True)
 corpus_app = typer.Typer(help="The default corpus: its manifest and files.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one line per message: greppable
 
 
 def _fail(exc: DdlensError) -> None:

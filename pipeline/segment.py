@@ -154,7 +154,8 @@ def _structure(doc: Document) -> list[_Unit]:
             seen_article, in_recitals, annex = True, False, None
             para_counter = 0
             continue
-        if not units and current is None and block.kind == BlockKind.heading and not sections and not levels:
+        if (not units and current is None and block.kind == BlockKind.heading and not sections and not levels
+                and not _NUMBERED_HEADING.match(text)):
             units.append(_Unit(["Title"], "title", [block]))  # the act's or strategy's title
             continue
         if block.kind == BlockKind.heading and text.isupper() and (article or annex):
@@ -176,7 +177,8 @@ def _structure(doc: Document) -> list[_Unit]:
             rest = cw.group(2)
             sub = _PARAGRAPH.match(rest)
             label = (sub.group(1) or sub.group(2)) if sub else None
-            current = _Unit(context() + ([label] if label else []), "paragraph" if label else "article", [block])
+            current = _Unit(context() + ([label] if label else []), "paragraph" if label else "article", [block],
+                            heading=article_title)
             continue
         if block.kind == BlockKind.heading and not article:
             close()

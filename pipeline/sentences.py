@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_MASK = "\u2024"  # ONE DOT LEADER: looks like a full stop, is not one to pysbd
+_MASK = "\u2024"
+_ENDS = (".", "!", "?", ";", ":", "。", "！", "？", '"', "”", "’", ")", "…")  # ONE DOT LEADER: looks like a full stop, is not one to pysbd
 LEGAL_ABBREVIATIONS = (
     "Art", "Arts", "art", "arts", "para", "paras", "Para", "No", "Nos", "no", "nos", "p", "pp",
     "cf", "Cf", "e.g", "i.e", "Mr", "Mrs", "Ms", "Dr", "Corp", "Inc", "Ltd", "Co", "vol", "Vol",
@@ -37,8 +38,17 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     """Split text into sentences; the pieces joined with single spaces give back the text
     (modulo whitespace)."""
     masked = _ABBREV.sub(lambda m: m.group(1).replace(".", _MASK) + _MASK, text)
-    pieces = [s.strip() for s in _segmenter(language).segment(masked)]
-    return [p.replace(_MASK, ".") for p in pieces if p]
+    merged: list[str] = []
+    for piece in (s.strip() for s in _segmenter(language).segment(masked)):
+        if not piece:
+            continue
+        # pysbd also breaks at list markers ("point (c) or (e)"): a piece that does not end
+        # a sentence belongs with the next one
+        if merged and not merged[-1].endswith(_ENDS):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return [p.replace(_MASK, ".") for p in merged]
 
 
 def legal_sentencizer(nlp, name: str = "ddlens_legal_sentencizer"):  # pragma: no cover - thin

@@ -1,0 +1,88 @@
+"""Each command once through typer's CliRunner: exit codes, messages, files written."""
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.io import read_passages
+
+runner = CliRunner()
+GOOD = "NATIONAL STRATEGY\n\nThe Government will establish a national CSIRT.\n"
+
+
+def _batch(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(GOOD)
+    (folder / "empty.pdf").touch()
+    (folder / "fake.pdf").write_bytes(b"GIF89a" + b"\x00" * 64)
+    return folder
+
+
+def test_cli_ingest_reports_bad_files_and_goes_on(tmp_path):
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["ingest", str(_batch(tmp_path)), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "empty.pdf: empty file (0 bytes)" in result.output
+    assert "fake.pdf: not a PDF" in result.output
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert {(e["path"].rsplit("/", 1)[-1], e["stage"]) for e in errors} == {("empty.pdf", "ingest"), ("fake.pdf", "ingest")}
+    documents = [json.loads(line) for line in (out / "documents.jsonl").read_text().splitlines()]
+    assert [d["doc_id"] for d in documents] == ["good"] and documents[0]["meta_source"] == "unknown"
+    passages = read_passages(out / "passages.parquet")
+    assert [p.text for p in passages] == ["NATIONAL STRATEGY", "The Government will establish a national CSIRT."]
+    run = json.loads((out / "run.json").read_text())
+    assert run["counts"] == {"inputs": 3, "documents": 1, "passages": 2, "errors": 2, "pages": 0}
+    assert run["versions"]["pdfplumber"] and all(i["path"] for i in run["inputs"])
+
+
+def test_cli_ingest_strict_and_all_failed_exit_1(tmp_path):
+    folder = _batch(tmp_path)
+    assert runner.invoke(app, ["ingest", str(folder), "--out", str(tmp_path / "r1"), "--strict"]).exit_code == 1
+    (folder / "good.txt").unlink()
+    assert runner.invoke(app, ["ingest", str(folder), "--out", str(tmp_path / "r2")]).exit_code == 1
+
+
+def test_cli_ingest_options_fill_metadata(tmp_path):
+    path = tmp_path / "act.txt"
+    path.write_text(GOOD)
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["ingest", str(path), "--out", str(out), "--jurisdiction", "ee", "--kind", "law", "--year", "2020"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "documents.jsonl").read_text())
+    assert (doc["jurisdiction"], doc["kind"], doc["year"], doc["meta_source"]) == ("ee", "law", 2020, "options")
+
+
+def test_cli_ingest_parallel_matches_serial(shared_corpus, tmp_path):
+    files = [str(shared_corpus / n) for n in ("ee-2014-cyber-security-strategy.txt", "us-2004-fips-199-security-categorization.pdf")]
+    for jobs in ("1", "2"):
+        assert runner.invoke(app, ["ingest", *files, "--out", str(tmp_path / jobs), "--jobs", jobs]).exit_code == 0
+    assert [p.id for p in read_passages(tmp_path / "1" / "passages.parquet")] == [
+        p.id for p in read_passages(tmp_path / "2" / "passages.parquet")
+    ]
+
+
+def test_cli_corpus_fetch_and_list(shared_corpus, tmp_path):
+    dest = tmp_path / "files"
+    result = runner.invoke(app, ["corpus", "fetch", "--mirror", str(shared_corpus), "--dest", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert "0 missing, 0 sha256 mismatch" in result.output
+    listing = runner.invoke(app, ["corpus", "list", "--files", str(dest)])
+    assert listing.exit_code == 0 and "69 fetched" in listing.output
+    empty = tmp_path / "mirror"
+    empty.mkdir()
+    missing = runner.invoke(app, ["corpus", "fetch", "--mirror", str(empty), "--dest", str(tmp_path / "f2")])
+    assert missing.exit_code == 1 and "not in the mirror" in missing.output
+
+
+def test_cli_help_imports_nothing_heavy():
+    code = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom pipeline.cli import app\n"
+        "r = CliRunner().invoke(app, ['--help'])\nassert r.exit_code == 0\n"
+        "heavy = [m for m in ('torch', 'transformers', 'spacy', 'pandas', 'pdfplumber') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,93 @@
+"""Segmentation along legal structure, on the real EU acts and national laws."""
+
+import re
+
+import pytest
+
+from pipeline.records import Block, BlockKind, Document
+from pipeline.segment import segment_document
+
+EU_ACTS = {
+    "eu-2022-nis2-directive.txt": (144, 46),
+    "eu-2022-cer-directive.txt": (45, 29),
+    "eu-2019-cybersecurity-act.txt": (110, 69),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EU_ACTS))
+def test_segment_every_recital_and_article_of_the_eu_acts(name, corpus_passages):
+    n_recitals, n_articles = EU_ACTS[name]
+    passages = corpus_passages(name)
+    recitals = {p.path[0] for p in passages if p.kind in ("recital", "subparagraph") and p.path[0].startswith("Recital")}
+    assert recitals == {f"Recital {i}" for i in range(1, n_recitals + 1)}
+    articles = {label for p in passages for label in p.path if re.fullmatch(r"Article \d+", label)}
+    assert articles == {f"Article {i}" for i in range(1, n_articles + 1)}
+    assert passages[0].kind == "title"
+
+
+def test_segment_nis2_article_21_paragraphs_and_points(corpus_passages):
+    by_id = {p.id: p for p in corpus_passages("eu-2022-nis2-directive.txt")}
+    para = by_id["eu-2022-nis2-directive:art21.2"]
+    assert para.path == ["Chapter IV", "Article 21", "2"]
+    assert para.kind == "paragraph" and para.heading == "Cybersecurity risk-management measures"
+    assert para.text.startswith("2. The measures referred to in paragraph 1 shall be based on an all-hazards approach")
+    for point in "abcdefghij":
+        assert f"({point}) " in para.text  # the paragraph keeps its points
+    recital = by_id["eu-2022-nis2-directive:recital30"]
+    assert recital.path == ["Recital 30"] and recital.text.startswith("(30) In view of the interlinkages")
+
+
+def test_segment_long_definitions_split_at_points_never_mid_sentence(corpus_passages):
+    passages = corpus_passages("eu-2022-nis2-directive.txt")
+    assert max(len(p.text) for p in passages if p.kind != "footnote") <= 2000
+    points = [p for p in passages if p.path[:2] == ["Chapter II", "Article 6"]]
+    assert len(points) >= 40  # 41 definitions
+    parts = [p for p in passages if p.path[-1].startswith("part ")]
+    for part in parts:
+        assert part.text.rstrip()[-1] in ".;:)”\"", part.id
+
+
+def test_segment_ids_stable_across_runs(corpus_doc):
+    doc = corpus_doc("eu-2022-cer-directive.txt")
+    first, second = segment_document(doc), segment_document(doc)
+    assert [p.id for p in first] == [p.id for p in second]
+    assert len({p.id for p in first}) == len(first)
+
+
+def test_segment_national_laws_by_their_own_markers(corpus_passages):
+    sk = {p.id: p for p in corpus_passages("sk-2018-cybersecurity-act.txt")}
+    assert sk["sk-2018-cybersecurity-act:par3.1"].path == ["§ 3", "1"]
+    assert sk["sk-2018-cybersecurity-act:par3.1.a"].text.startswith("a) sieťou")
+    jp = [p for p in corpus_passages("jp-2014-basic-act-on-cybersecurity.txt") if p.kind == "article"]
+    assert [p.path[-1] for p in jp[:3]] == ["Article 1", "Article 2", "Article 3"]
+    sg = {p.id: p for p in corpus_passages("sg-2018-cybersecurity-act.pdf")}
+    section = sg["sg-2018-cybersecurity-act:pt1.s2.1"]
+    assert section.path == ["Part 1", "Section 2", "1"] and section.heading == "Interpretation"
+    assert section.page_start == 5
+    ke = [p for p in corpus_passages("ke-2018-computer-misuse-cybercrimes-act.txt") if "Section 11" in p.path]
+    assert ke and ke[0].heading == "Reports on critical information infrastructure"
+
+
+def test_segment_strategy_sections_and_pages(corpus_passages):
+    passages = corpus_passages("us-2018-nist-cybersecurity-framework-1-1.pdf")
+    overview = [p for p in passages if "Section 1.1" in p.path]
+    assert overview and overview[0].text.startswith("The Framework is a risk-based approach")
+    assert all(p.page_start is not None and p.page_start <= p.page_end for p in passages)
+
+
+def test_segment_bullets_stay_with_their_lead_in():
+    blocks = [
+        Block(text="1. Objectives", kind=BlockKind.heading),
+        Block(text="The Government will:", kind=BlockKind.paragraph),
+        Block(text="• establish a national CSIRT;", kind=BlockKind.paragraph),
+        Block(text="• review the strategy every two years.", kind=BlockKind.paragraph),
+        Block(text="• Operators report incidents to the CSIRT.", kind=BlockKind.paragraph),
+    ]
+    doc = Document(doc_id="x", jurisdiction="ee", title="t", year=None, kind="strategy", language="en",
+                   meta_source="options", path="x.txt", sha256="0" * 64, format="txt", blocks=blocks)
+    passages = segment_document(doc)
+    assert [p.path for p in passages] == [["Section 1", "para 1"]]
+    assert passages[0].text == (
+        "The Government will: • establish a national CSIRT; • review the strategy every two years. "
+        "• Operators report incidents to the CSIRT."
+    )
