@@ -35,7 +35,7 @@ def _passage_schema():
 
     return pa.schema([
         ("id", pa.string()), ("doc_id", pa.string()), ("jurisdiction", pa.string()),
-        ("path", pa.list_(pa.string())), ("kind", pa.string()), ("heading", pa.string()),
+        ("path", pa.list_(pa.string())), ("kind", pa.string()), ("heading", pa.string()), ("context", pa.string()),
         ("text", pa.string()), ("page_start", pa.int32()), ("page_end", pa.int32()),
         ("char_start", pa.int64()), ("char_end", pa.int64()),
     ])

@@ -68,7 +68,7 @@ def clean_pages(pages: Sequence[PageLines]) -> tuple[list[Block], list[str]]:
         by_page.setdefault(pl.page, []).append(pl)
     footnotes: list[Block] = []
     for number in sorted(by_page):
-        body, notes = split_footnotes(by_page[number], body_size)
+        body, notes = split_footnotes(drop_contents_entries(by_page[number]), body_size)
         footnotes.extend(_footnote_blocks(notes, number, vocab))
         blocks.extend(_paragraphs(order_columns(body), body_size, vocab))
     blocks = join_across_pages(blocks)
@@ -103,6 +103,26 @@ def drop_running_lines(plines: list[_PLine], n_pages: int) -> tuple[list[_PLine]
         if not (in_margin(pl) and (fold_repeating(pl.text) in running or is_page_number(pl.text)))
     ]
     return kept, len(plines) - len(kept)
+
+
+_PAGE_REF = re.compile(r"\s(\d{1,3})$")
+
+
+def drop_contents_entries(lines: list[_PLine]) -> list[_PLine]:
+    """Drop a contents page's entries ("2.1 Governance 19") when dot leaders are absent.
+
+    A page is a contents page when at least half its lines (and six) end in a number and
+    those numbers mostly rise: page references do, figures in a table seldom do.
+    """
+    refs = [(pl, int(m.group(1))) for pl in lines if (m := _PAGE_REF.search(pl.text))]
+    if len(refs) < 6 or len(refs) < 0.5 * len(lines):
+        return lines
+    ordered = sorted(refs, key=lambda r: (r[0].line.x0 > r[0].page_width / 2, r[0].line.top))
+    rising = sum(b[1] >= a[1] for a, b in zip(ordered, ordered[1:]))
+    if rising < 0.8 * (len(ordered) - 1):
+        return lines
+    entries = {id(pl) for pl, _ in refs}
+    return [pl for pl in lines if id(pl) not in entries]
 
 
 def _body_size(plines: Iterable[_PLine]) -> float:

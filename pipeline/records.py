@@ -101,6 +101,9 @@ class Passage(BaseModel):
     path: list[str]
     kind: str
     heading: str | None = None
+    # for a point or subparagraph split off a long paragraph: the lead-in it completes, so a
+    # reader (or a classifier) sees who owes what
+    context: str | None = None
     text: str = Field(min_length=1)
     page_start: int | None = Field(default=None, ge=1)
     page_end: int | None = Field(default=None, ge=1)

@@ -37,6 +37,8 @@ _LAW_KINDS = {"law", "act", "regulation", "decree", "ordinance"}
 _NUMBERED_HEADING = re.compile(r"^((?:\d+\.)*\d+)\.?\s+(\S.{0,150})$", re.S)
 _BULLET = re.compile(r"^[•▪●◦‣∙·\-–—*]\s+")
 _TERMINAL = (".", ";", "?", "!", "。")
+# an EU act's endnote: "(12) Regulation (EU) 2019/881 … (OJ L 151, 7.6.2019, p. 15)."
+_OJ_NOTE = re.compile(r"^\((\d{1,3})\)\s+(?:OJ [LC]\b|.{0,400}\(OJ [LC] [\d/ ]+,|Position of the European Parliament)", re.S)
 
 
 @dataclass
@@ -59,13 +61,13 @@ def segment_document(doc: Document, max_chars: int = 2000) -> list[Passage]:
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     for unit in units:
-        for path, kind, blocks, text in _split_long(unit, max_chars, doc.language):
+        for path, kind, blocks, text, context in _split_long(unit, max_chars, doc.language):
             if not text.strip():
                 continue
             base = f"{doc.doc_id}:{_slug(path)}"
             seen[base] = seen.get(base, 0) + 1
             pid = base if seen[base] == 1 else f"{base}-{seen[base]}"
-            passages.append(_passage(doc, pid, path, kind, unit.heading, blocks, text))
+            passages.append(_passage(doc, pid, path, kind, unit.heading, blocks, text, context))
     passages.extend(_footnotes(doc))
     return passages
 
@@ -81,6 +83,8 @@ def _structure(doc: Document) -> list[_Unit]:
     annex: str | None = None
     in_recitals = False
     seen_article = False
+    eu_like = False  # has RECITALS: an EU act, whose endnotes follow "Done at …"
+    in_endnotes = False
     current: _Unit | None = None
     is_law = doc.kind in _LAW_KINDS
     prev_text = ""
@@ -112,7 +116,21 @@ def _structure(doc: Document) -> list[_Unit]:
                 continue
         if _RECITALS.match(text):
             close()
-            in_recitals = True
+            in_recitals = eu_like = True
+            continue
+        if eu_like and text.startswith("Done at "):
+            close()
+            in_endnotes, article = True, None
+            current = _Unit(["Closing"], "closing", [block])
+            continue
+        note = _OJ_NOTE.match(text) if eu_like else None
+        if note or (in_endnotes and not annex and _RECITAL.match(text)):
+            close()
+            number = note.group(1) if note else _RECITAL.match(text).group(1)  # type: ignore[union-attr]
+            units.append(_Unit([f"Endnote {number}"], "footnote", [block]))
+            continue
+        if in_endnotes and not annex and current is not None and current.kind == "closing" and not _ANNEX.match(text):
+            current.blocks.append(block)  # the signatures
             continue
         match = _RECITAL.match(text)
         if match and in_recitals and not seen_article:
@@ -141,7 +159,7 @@ def _structure(doc: Document) -> list[_Unit]:
         if match and len(text) < 160 and (match.group(1) or text.isupper() or block.kind == BlockKind.heading) and seen_article | in_recitals | (block.kind == BlockKind.heading):
             close()
             annex = f"Annex {match.group(1)}" if match.group(1) else "Annex"
-            article, levels, para_counter = None, [], 0
+            article, levels, para_counter, in_endnotes = None, [], 0, False
             continue
         match = _ARTICLE.match(text)
         if match and _is_article_heading(match, text, block):
@@ -318,8 +336,9 @@ def _collects_list(unit: _Unit) -> bool:
 
 
 def _split_long(unit: _Unit, max_chars: int, language: str):
-    """Yield (path, kind, blocks, text): the whole unit; or, over the limit, its lead-in and
-    its points (or its subparagraphs); and sentence-sized parts of any piece still over it."""
+    """Yield (path, kind, blocks, text, context): the whole unit; or, over the limit, its
+    lead-in and its points (or its subparagraphs), each point carrying the lead-in as its
+    context; and sentence-sized parts of any piece still over it."""
     lead_blocks = unit.blocks
     pieces = [(label, blocks) for label, blocks in unit.points]
     all_blocks = unit.blocks + [b for _, blocks in pieces for b in blocks]
@@ -329,19 +348,21 @@ def _split_long(unit: _Unit, max_chars: int, language: str):
     if len(whole) <= max_chars or not pieces:
         yield from _by_sentence(unit.path, unit.kind, all_blocks, whole, max_chars, language)
         return
-    yield from _by_sentence(unit.path, unit.kind, lead_blocks, " ".join(b.text for b in lead_blocks), max_chars, language)
+    lead = " ".join(b.text for b in lead_blocks)
+    yield from _by_sentence(unit.path, unit.kind, lead_blocks, lead, max_chars, language)
     counters = {"•": 0, "": 1}
     for label, blocks in pieces:
         if label in counters:
             counters[label] += 1
             label = f"bullet {counters[label]}" if label == "•" else f"subpara {counters[label]}"
         kind = "subparagraph" if label.startswith("subpara") else "point"
-        yield from _by_sentence(unit.path + [label], kind, blocks, " ".join(b.text for b in blocks), max_chars, language)
+        pieces_out = _by_sentence(unit.path + [label], kind, blocks, " ".join(b.text for b in blocks), max_chars, language)
+        yield from ((path, kind_, blocks_, text, lead) for path, kind_, blocks_, text, _ in pieces_out)
 
 
 def _by_sentence(path: list[str], kind: str, blocks: list[Block], text: str, max_chars: int, language: str):
     if len(text) <= max_chars:
-        yield path, kind, blocks, text
+        yield path, kind, blocks, text, None
         return
     parts: list[str] = []
     for sentence in split_sentences(text, language):
@@ -350,10 +371,13 @@ def _by_sentence(path: list[str], kind: str, blocks: list[Block], text: str, max
         else:
             parts.append(sentence)
     for index, part in enumerate(parts, start=1):
-        yield path + [f"part {index}"], kind, blocks, part
+        yield path + [f"part {index}"], kind, blocks, part, (parts[0][:300] if index > 1 else None)
 
 
-def _passage(doc: Document, pid: str, path: list[str], kind: str, heading: str | None, blocks: list[Block], text: str) -> Passage:
+def _passage(
+    doc: Document, pid: str, path: list[str], kind: str, heading: str | None, blocks: list[Block], text: str,
+    context: str | None,
+) -> Passage:
     pages = [p for b in blocks for p in (b.page, b.last_page) if p is not None]
     starts = [b.char_start for b in blocks if b.char_start is not None]
     ends = [b.char_end for b in blocks if b.char_end is not None]
@@ -364,6 +388,7 @@ def _passage(doc: Document, pid: str, path: list[str], kind: str, heading: str |
         path=path,
         kind=kind,
         heading=heading,
+        context=normalize_space(context) if context else None,
         text=normalize_space(text),
         page_start=min(pages) if pages else None,
         page_end=max(pages) if pages else None,
