@@ -91,6 +91,8 @@ def ingest_batch(
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
+        # largest files first, so that one long file does not finish alone at the end
+        work.sort(key=lambda item: item[0].stat().st_size, reverse=True)
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for path, outcome, seconds in pool.map(_ingest_one, work):
                 outcomes[path], timings[path] = outcome, seconds

@@ -37,6 +37,7 @@ _LAW_KINDS = {"law", "act", "regulation", "decree", "ordinance"}
 _NUMBERED_HEADING = re.compile(r"^((?:\d+\.)*\d+)\.?\s+(\S.{0,150})$", re.S)
 _BULLET = re.compile(r"^[•▪●◦‣∙·\-–—*]\s+")
 _TERMINAL = (".", ";", "?", "!", "。")
+_CONTEXT_MAX = 600  # a lead-in longer than this keeps its opening (the bearer) and its end
 # an EU act's endnote: "(12) Regulation (EU) 2019/881 … (OJ L 151, 7.6.2019, p. 15)."
 _OJ_NOTE = re.compile(r"^\((\d{1,3})\)\s+(?:OJ [LC]\b|.{0,400}\(OJ [LC] [\d/ ]+,|Position of the European Parliament)", re.S)
 
@@ -343,13 +344,14 @@ def _split_long(unit: _Unit, max_chars: int, language: str):
     pieces = [(label, blocks) for label, blocks in unit.points]
     all_blocks = unit.blocks + [b for _, blocks in pieces for b in blocks]
     whole = " ".join(b.text for b in all_blocks)
-    if len(whole) > max_chars and not pieces and len(unit.blocks) > 1:
-        lead_blocks, pieces = unit.blocks[:1], [("", [b]) for b in unit.blocks[1:]]
+    if len(whole) > max_chars and len(unit.blocks) > 1:  # further subparagraphs come apart too
+        lead_blocks, pieces = unit.blocks[:1], [("", [b]) for b in unit.blocks[1:]] + pieces
     if len(whole) <= max_chars or not pieces:
         yield from _by_sentence(unit.path, unit.kind, all_blocks, whole, max_chars, language)
         return
     lead = " ".join(b.text for b in lead_blocks)
     yield from _by_sentence(unit.path, unit.kind, lead_blocks, lead, max_chars, language)
+    lead = lead if len(lead) <= _CONTEXT_MAX else f"{lead[:_CONTEXT_MAX // 2]} … {lead[-_CONTEXT_MAX // 2:]}"
     counters = {"•": 0, "": 1}
     for label, blocks in pieces:
         if label in counters:
@@ -417,19 +419,14 @@ def _footnotes(doc: Document) -> list[Passage]:
 def _slug(path: list[str]) -> str:
     """["Chapter IV", "Article 21", "2", "(d)"] → "art21.2.d"; chapters drop out once an
     article is named, since article numbers run through the whole act."""
-    parts: list[str] = []
-    for label in path:
-        low = label.lower()
-        if low.startswith(("chapter", "title", "part", "division", "hlava", "časť")) and any(
-            p.startswith(("art", "sec", "par")) for p in _norm(path)
-        ):
-            continue
-        parts.append(_short(low))
+    shorts = [_short(label.lower()) for label in path]
+    has_article = any(p.startswith(("art", "sec", "par")) for p in shorts)
+    parts = [
+        short
+        for label, short in zip(path, shorts)
+        if not (has_article and label.lower().startswith(("chapter", "title", "part", "division", "hlava", "časť")))
+    ]
     return ".".join(p for p in parts if p) or "body"
-
-
-def _norm(path: list[str]) -> list[str]:
-    return [_short(p.lower()) for p in path]
 
 
 def _short(label: str) -> str:

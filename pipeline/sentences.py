@@ -38,8 +38,10 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     """Split text into sentences; the pieces joined with single spaces give back the text
     (modulo whitespace)."""
     masked = _ABBREV.sub(lambda m: m.group(1).replace(".", _MASK) + _MASK, text)
+    segmenter = _segmenter(language)
     merged: list[str] = []
-    for piece in (s.strip() for s in _segmenter(language).segment(masked)):
+    pieces = (s.strip() for window in _windows(masked) for s in segmenter.segment(window))
+    for piece in pieces:
         if not piece:
             continue
         # pysbd also breaks at list markers ("point (c) or (e)"): a piece that does not end
@@ -49,6 +51,25 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
         else:
             merged.append(piece)
     return [p.replace(_MASK, ".") for p in merged]
+
+
+_WINDOW = 3000
+_SAFE_BREAK = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(•\d])")
+
+
+def _windows(text: str) -> list[str]:
+    """Cut very long texts at sure sentence ends into windows of about 3,000 characters:
+    pysbd's abbreviation pass is quadratic, and a table glued into one block took minutes."""
+    if len(text) <= _WINDOW:
+        return [text]
+    windows: list[str] = []
+    start = 0
+    for match in _SAFE_BREAK.finditer(text):
+        if match.start() - start >= _WINDOW:
+            windows.append(text[start : match.start()])
+            start = match.end()
+    windows.append(text[start:])
+    return windows
 
 
 def legal_sentencizer(nlp, name: str = "ddlens_legal_sentencizer"):  # pragma: no cover - thin

@@ -123,7 +123,7 @@ def join_lines(lines: Iterable[str], vocabulary: set[str] | None = None) -> str:
     """
     out = ""
     for raw in lines:
-        line = normalize_space(raw.replace(_SOFT_HYPHEN + "\n", ""))
+        line = raw.strip()
         if not line:
             continue
         if not out:
@@ -144,7 +144,7 @@ def join_lines(lines: Iterable[str], vocabulary: set[str] | None = None) -> str:
             out = head + line
         else:
             out = f"{out} {line}"
-    return out
+    return normalize_space(out.replace(_SOFT_HYPHEN, ""))
 
 
 _LINE_HYPHEN = re.compile(r"([\w-]*\w)\ufffe\s*(\w[\w-]*)")
@@ -164,7 +164,11 @@ def resolve_line_hyphens(text: str, vocabulary: set[str]) -> str:
 
 def word_vocabulary(lines: Iterable[str]) -> set[str]:
     """Lower-case hyphenated compounds written inside lines (not split at a line end)."""
-    return {w.lower() for w in _COMPOUND.findall("\n".join(lines))}
+    vocab: set[str] = set()
+    for token in "\n".join(lines).split():
+        if "-" in token[1:-1]:
+            vocab.update(w.lower() for w in _COMPOUND.findall(token))
+    return vocab
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
@@ -172,8 +176,11 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def word_share(text: str, max_tokens: int = 20000) -> float:
-    """Share of tokens that look like words (3+ characters, mostly letters).
+_WORDISH = re.compile(r"[^\W\d_]{2}")
+
+
+def word_share(text: str, max_tokens: int = 5000) -> float:
+    """Share of tokens that look like words (3+ characters, starting with two letters).
 
     Glyphs mapped to the wrong code points ("( ) * + , - +") or `(cid:N)` codes give a
     share near zero in any script; real prose, in any language, well above a third. Long
@@ -183,10 +190,7 @@ def word_share(text: str, max_tokens: int = 20000) -> float:
     if not tokens:
         return 0.0
     if len(tokens) > max_tokens:
-        step = len(tokens) // max_tokens
-        tokens = tokens[::step]
-    wordy = sum(
-        1 for t in tokens if len(t) >= 3 and "cid:" not in t and sum(ch.isalpha() for ch in t) >= 0.7 * len(t)
-    )
+        tokens = tokens[:: len(tokens) // max_tokens]
+    wordy = sum(1 for t in tokens if len(t) >= 3 and _WORDISH.match(t))
     # CJK text has no spaces: count long runs of letters as words
     return max(wordy / len(tokens), 1.0 if any(len(t) > 30 and t.isalpha() for t in tokens) else 0.0)
