@@ -149,3 +149,157 @@ def ingest(
     )
     if not result.documents or (strict and result.errors):
         raise typer.Exit(code=1)
+
+
+def _models_dir() -> Path:
+    return Settings().models
+
+
+def _seed_path() -> Path:
+    return Settings().root.parent / "shared" / "annotations" / "seed.jsonl"
+
+
+@app.command()
+def train(
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear or encoder [default: all three]."),
+    annotations: Path = typer.Option(Settings().annotations / "labels", help="Folder or file of annotations."),
+    cv: int = typer.Option(5, help="Grouped folds for the card's metrics (0: skip)."),
+    out: Path = typer.Option(Settings().models, help="Where models/<name>/ go."),
+) -> None:
+    """Train models from annotations/ and write models/<name>/ with a model card.
+
+    The shared seed set is never trained on. With --cv, the card carries grouped
+    cross-validated metrics (no passage of a test document in training).
+    """
+    from .evaluate import cross_validate
+    from .models import MODEL_NAMES, make_model
+    from .train import read_card, train_model, training_records
+
+    names = [model] if model else list(MODEL_NAMES)
+    try:
+        records = training_records(annotations, _seed_path())
+        for name in names:
+            previous = read_card(out, name).get("metrics", {})
+            with console.status(f"training {name} on {len(records)} passages (cv={cv})…"):
+                metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds()) if cv else {}
+                train_model(name, records, out / name, metrics)
+            line = f"{name}: trained on {len(records)} passages → {out / name}"
+            if metrics:
+                line += f"; CV elements macro-F1 {metrics['elements_macro_f1']:.3f}, modality {metrics['modality']['macro_f1']:.3f}, bearer {metrics['bearer']['macro_f1']:.3f}"
+                if previous:
+                    line += f" (was {previous.get('elements_macro_f1', 0):.3f})"
+            console.print(line)
+    except DdlensError as exc:
+        _fail(exc)
+
+
+def _kinds() -> dict[str, str]:
+    return {e.doc_id: e.kind for e in load_manifest(Settings().manifest)}
+
+
+@app.command()
+def evaluate(
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best saved one]."),
+    gold: Optional[Path] = typer.Option(None, help="Score a saved model on this gold file (e.g. the seed set)."),
+    cv: int = typer.Option(0, help="Instead: grouped K-fold cross-validation on annotations/."),
+    annotations: Path = typer.Option(Settings().annotations / "labels", help="Annotations for --cv."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """Per-label precision, recall, F1 and support; elements macro/micro-F1; modality and
+    bearer accuracy and macro-F1 — on a gold file, or by grouped cross-validation."""
+    import json as json_
+
+    from .annotations import load_annotations
+    from .evaluate import cross_validate, score
+    from .models import make_model
+    from .train import best_model_name, load_model, read_card, training_records
+
+    name = model or best_model_name(_models_dir())
+    try:
+        if cv:
+            records = training_records(annotations, _seed_path())
+            with console.status(f"cross-validating {name} ({cv} grouped folds, {len(records)} passages)…"):
+                metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds())
+        else:
+            gold_records = [r for r in load_annotations(gold or _seed_path()) if not r.fragment]
+            fitted = load_model(name, _models_dir())
+            predicted = fitted.predict_labels(fitted.predict_proba([r.text for r in gold_records]))
+            metrics = score(gold_records, predicted)
+    except DdlensError as exc:
+        _fail(exc)
+    metrics["model"] = name
+    previous = read_card(_models_dir(), name).get("metrics", {})
+    if as_json:
+        typer.echo(json_.dumps(metrics, indent=2))
+        return
+    table = Table("label", "precision", "recall", "F1", "support", title=f"{name} ({'cv' if cv else 'gold'}, n={metrics['n']})")
+    for label, m in metrics["per_label"].items():
+        rare = " (rare)" if label in metrics["rare"] else ""
+        table.add_row(label + rare, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    Console().print(table)
+    typer.echo(f"elements macro-F1 {metrics['elements_macro_f1']:.3f} (over {len(metrics['macro_over'])} labels with ≥5 positives), "
+               f"micro-F1 {metrics['elements_micro_f1']:.3f}")
+    typer.echo(f"modality accuracy {metrics['modality']['accuracy']:.3f}, macro-F1 {metrics['modality']['macro_f1']:.3f}; "
+               f"bearer accuracy {metrics['bearer']['accuracy']:.3f}, macro-F1 {metrics['bearer']['macro_f1']:.3f}")
+    if previous and cv:
+        typer.echo(f"model card (previous training): elements macro-F1 {previous.get('elements_macro_f1', 0):.3f}")
+    for group in ("by_kind", "by_jurisdiction"):
+        if group in metrics:
+            typer.echo(f"{group}: " + ", ".join(f"{k} {v['elements_macro_f1']:.2f} (n={v['n']})" for k, v in metrics[group].items()))
+
+
+@app.command()
+def classify(
+    source: Optional[Path] = typer.Argument(None, help="A run folder, or a JSON Lines file of {id, text, …} [default: runs/default]."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best by cross-validation]."),
+    out: Optional[Path] = typer.Option(None, help="Output file [default: RUN/predictions.parquet, or FILE.predictions.jsonl]."),
+) -> None:
+    """Tag passages with elements, modality and bearer (scores included)."""
+    from .classify import classify_texts
+    from .io import read_passages, write_jsonl, write_predictions
+    from .train import best_model_name, load_model
+
+    source = source or Settings().default_run
+    name = model or best_model_name(_models_dir())
+    try:
+        if source.is_dir():
+            passages = read_passages(source / "passages.parquet")
+            ids, texts = [p.id for p in passages], [p.text for p in passages]
+        elif source.is_file():
+            rows = _read_input_rows(source)
+            ids, texts = [str(r["id"]) for r in rows], [str(r["text"]) for r in rows]
+        else:
+            raise DdlensError(source, "no such run folder or file")
+        fitted = load_model(name, _models_dir())
+    except DdlensError as exc:
+        _fail(exc)
+    with _progress() as progress:
+        task = progress.add_task(f"classify ({name})", total=len(texts), current="")
+        predictions = classify_texts(ids, texts, fitted, name, on_batch=lambda n: progress.update(task, advance=n))
+    if source.is_dir():
+        target = out or source / "predictions.parquet"
+        write_predictions(target, predictions)
+    else:
+        target = out or source.with_suffix(".predictions.jsonl")
+        write_jsonl(target, ({"id": p.passage_id, **p.model_dump(exclude={"passage_id"})} for p in predictions))
+    tagged = sum(bool(p.elements) for p in predictions)
+    console.print(f"classified {len(predictions)} passages with {name}: {tagged} carry at least one element → {target}")
+
+
+def _read_input_rows(path: Path) -> list[dict]:
+    """JSON Lines of {id, text}: a bad line is an error naming the file and line."""
+    import json as json_
+
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json_.loads(line)
+            except json_.JSONDecodeError as exc:
+                raise DdlensError(path, f"line {line_no}: not JSON ({exc.msg})") from exc
+            if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
+                raise DdlensError(path, f"line {line_no}: needs an id and a text")
+            rows.append(row)
+    return rows

@@ -85,3 +85,37 @@ def environment_versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def write_predictions(path: Path, predictions: list) -> None:
+    """predictions.parquet: one row per passage; score maps as JSON strings for portability."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [p.model_dump() for p in predictions]
+    columns = {
+        "passage_id": [r["passage_id"] for r in rows], "model": [r["model"] for r in rows],
+        "elements": [r["elements"] for r in rows],
+        "scores": [json.dumps(r["scores"]) for r in rows],
+        "modality": [r["modality"] for r in rows], "modality_scores": [json.dumps(r["modality_scores"]) for r in rows],
+        "bearer": [r["bearer"] for r in rows], "bearer_scores": [json.dumps(r["bearer_scores"]) for r in rows],
+    }
+    schema = pa.schema([("passage_id", pa.string()), ("model", pa.string()), ("elements", pa.list_(pa.string())),
+                        ("scores", pa.string()), ("modality", pa.string()), ("modality_scores", pa.string()),
+                        ("bearer", pa.string()), ("bearer_scores", pa.string())])
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(pa.table(columns, schema=schema), tmp)
+    os.replace(tmp, path)
+
+
+def read_predictions(path: Path) -> list:
+    import pyarrow.parquet as pq
+
+    from .records import Prediction
+
+    out = []
+    for row in pq.read_table(path).to_pylist():
+        for key in ("scores", "modality_scores", "bearer_scores"):
+            row[key] = json.loads(row[key])
+        out.append(Prediction.model_validate(row))
+    return out

@@ -124,6 +124,73 @@ class Passage(BaseModel):
         return self
 
 
+class Annotation(BaseModel):
+    """One labelled passage (annotations/*.jsonl), validated against the scheme.
+
+    `text_sha256` travels with the label so that a label whose passage text has changed
+    since it was given is caught; `fragment` marks texts the scheme leaves out of gold sets.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    doc_id: str
+    jurisdiction: str
+    text: str = Field(min_length=1)
+    text_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    elements: list[str]
+    modality: str
+    bearer: str
+    annotator: str = Field(min_length=1)
+    created: str = ""
+    fragment: bool = False
+    note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_hash(cls, data):
+        """Records in labels.md's plain format (the seed set) carry no hash: derive it."""
+        if isinstance(data, dict) and "text_sha256" not in data and isinstance(data.get("text"), str):
+            from .text import sha256_text
+
+            data = {**data, "text_sha256": sha256_text(data["text"])}
+        return data
+
+    @model_validator(mode="after")
+    def _valid_labels(self) -> "Annotation":
+        from .scheme import load_scheme
+        from .text import sha256_text
+
+        scheme = load_scheme()
+        unknown = [e for e in self.elements if e not in scheme.elements]
+        if unknown:
+            raise ValueError(f"unknown element(s) {unknown} (scheme v{scheme.version})")
+        if len(set(self.elements)) != len(self.elements):
+            raise ValueError("an element is listed twice")
+        if self.modality not in scheme.modality:
+            raise ValueError(f"unknown modality {self.modality!r}")
+        if self.bearer not in scheme.bearer:
+            raise ValueError(f"unknown bearer {self.bearer!r}")
+        if (self.modality == "none") != (self.bearer == "none"):
+            raise ValueError("modality none goes with bearer none, and only with it")
+        if sha256_text(self.text) != self.text_sha256:
+            raise ValueError("text_sha256 does not match the text")
+        return self
+
+
+class Prediction(BaseModel):
+    """A classifier's reading of one passage: labels over thresholds and every score."""
+
+    passage_id: str
+    model: str
+    elements: list[str]
+    scores: dict[str, float]
+    modality: str
+    modality_scores: dict[str, float]
+    bearer: str
+    bearer_scores: dict[str, float]
+
+
 class FileError(BaseModel):
     """One line of errors.jsonl."""
 

@@ -7,6 +7,9 @@ element gets enough positives. A share of each batch repeats passages of the nex
 for independent double labelling.
 
     python scripts/sample_for_labelling.py RUN OUT_DIR [--batches 8] [--overlap 25]
+
+A later round (`--exclude LABELS.jsonl…`) skips texts already labelled and, with
+`--rare N`, draws N passages carrying cues of the rarest elements before the rest.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ from pathlib import Path
 
 import pandas as pd
 
+RAREST = re.compile(
+    r"good faith|sincer|loyal|non-discriminat|discriminat|equal treatment|irrespective of|"
+    r"objective,? transparent|nationality|established in|main establishment|jurisdiction|"
+    r"territor|representative|cross-border|transboundary|other Member States|spill|"
+    r"neighbour|third part|other states|responsible state behaviour|international peace",
+    re.IGNORECASE,
+)
 RARE = re.compile(
     r"good faith|bona fide|sincere|loyal cooperation|non-discriminat|discriminat|equal treatment|"
     r"irrespective of|nationality|established in|main establishment|jurisdiction|territor|"
@@ -38,12 +48,27 @@ def main() -> None:
     parser.add_argument("--overlap", type=int, default=25)
     parser.add_argument("--per-doc", type=int, default=14)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--first", type=int, default=0, help="number batches from first+1")
+    parser.add_argument("--exclude", type=Path, nargs="*", default=[],
+                        help="JSONL files whose texts are labelled already")
+    parser.add_argument("--rare", type=int, default=0, help="later round: cue passages for the rarest elements")
+    parser.add_argument("--total", type=int, default=0, help="later round: passages in all")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
     frame = pd.read_parquet(args.run / "passages.parquet")
-    frame = frame[~frame.kind.isin(["footnote", "title"])]
+    frame = frame[~frame.kind.isin(["footnote", "title", "closing"])]
     frame = frame[frame.text.str.len().between(80, 2000)]
+    if args.exclude:
+        seen = {json.loads(line)["text"] for path in args.exclude for line in path.open() if line.strip()}
+        frame = frame[~frame.text.isin(seen)]
+    if args.rare or args.total:
+        rare_ids = list(frame[frame.text.str.contains(RAREST)].id)
+        chosen = rng.sample(rare_ids, min(args.rare, len(rare_ids)))
+        rest = list(frame[~frame.id.isin(set(chosen))].groupby("doc_id").sample(n=3, replace=True, random_state=args.seed).id.unique())
+        chosen += rng.sample(rest, min(len(rest), max(0, args.total - len(chosen))))
+        _write_batches(frame, chosen, args)
+        return
     eu = frame.doc_id.str.startswith("eu-")
     chosen = list(frame[eu & frame.kind.isin(EU_ARTICLE_KINDS)].id)
     recitals = list(frame[eu & (frame.kind == "recital")].id)
@@ -55,20 +80,27 @@ def main() -> None:
         take = rng.sample(rare, min(len(rare), args.per_doc * 2 // 3))
         take += rng.sample(rest, min(len(rest), args.per_doc - len(take)))
         chosen += take
+    _write_batches(frame, chosen, args)
+
+
+def _write_batches(frame: pd.DataFrame, chosen: list[str], args: argparse.Namespace) -> None:
     rows = frame.set_index("id").loc[chosen].reset_index()
     rows = rows.sample(frac=1.0, random_state=args.seed)  # mix documents across batches
     records = [
         {"id": r.id, "doc_id": r.doc_id, "jurisdiction": r.jurisdiction, "kind": r.kind,
-         "path": list(r.path), "heading": r.heading, "text": r.text}
+         "path": list(r.path), "heading": r.heading, "context": getattr(r, "context", None), "text": r.text}
         for r in rows.itertuples()
     ]
     args.out.mkdir(parents=True, exist_ok=True)
     size = -(-len(records) // args.batches)
     batches = [records[i * size : (i + 1) * size] for i in range(args.batches)]
     for index, batch in enumerate(batches):
-        extra = batches[(index + 1) % len(batches)][: args.overlap]  # double-labelled sample
+        if not args.overlap:
+            extra = []
+        else:
+                extra = batches[(index + 1) % len(batches)][: args.overlap]  # double-labelled sample
         lines = batch + [dict(r, double=True) for r in extra]
-        path = args.out / f"batch-{index + 1:02d}.jsonl"
+        path = args.out / f"batch-{index + 1 + args.first:02d}.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
     print(f"{len(records)} passages from {rows.doc_id.nunique()} documents, "
           f"{rows.jurisdiction.nunique()} jurisdictions, in {len(batches)} batches "

@@ -1,0 +1,71 @@
+"""Annotation files: read and validate (errors name the file and line), write atomically,
+and reduce several annotators' labels to one gold label per passage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import AnnotationError
+from .io import atomic_write_text
+from .records import Annotation
+
+ADJUDICATOR = "adjudicated"
+
+
+def load_annotations(paths: Path | Iterable[Path]) -> list[Annotation]:
+    """Read JSON Lines annotation files (or every *.jsonl under a folder)."""
+    files: list[Path] = []
+    for path in [paths] if isinstance(paths, Path) else paths:
+        files.extend(sorted(path.rglob("*.jsonl")) if path.is_dir() else [path])
+    out: list[Annotation] = []
+    for path in files:
+        if not path.is_file():
+            raise AnnotationError(path, "no such annotation file")
+        with path.open(encoding="utf-8") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    out.append(Annotation.model_validate(json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    raise AnnotationError(path, f"line {line_no}: not JSON ({exc.msg})") from exc
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    where = ".".join(str(p) for p in first["loc"]) or "record"
+                    raise AnnotationError(path, f"line {line_no}: {where}: {first['msg']}") from exc
+    return out
+
+
+def write_annotations(path: Path, records: Iterable[Annotation]) -> None:
+    atomic_write_text(path, "".join(r.model_dump_json() + "\n" for r in records))
+
+
+def gold_labels(annotations: Iterable[Annotation]) -> list[Annotation]:
+    """One label per passage text, fragments left out (labels.md).
+
+    An adjudicated label wins; otherwise annotators who agree give the label; a passage
+    on which annotators disagree and no adjudication exists is left out rather than guessed.
+    """
+    by_text: dict[str, list[Annotation]] = {}
+    for record in annotations:
+        by_text.setdefault(record.text_sha256, []).append(record)
+    gold: list[Annotation] = []
+    for records in by_text.values():
+        adjudicated = [r for r in records if r.annotator == ADJUDICATOR]
+        if adjudicated:
+            chosen = adjudicated[-1]
+        elif len({_key(r) for r in records}) == 1:
+            chosen = records[0]
+        else:
+            continue
+        if not chosen.fragment:
+            gold.append(chosen)
+    return sorted(gold, key=lambda r: r.id)
+
+
+def _key(record: Annotation) -> tuple:
+    return tuple(sorted(record.elements)), record.modality, record.bearer, record.fragment

@@ -1,0 +1,170 @@
+"""The classifier interface every tier follows (scikit-learn's contract, labels.md's heads).
+
+`__init__` only stores hyperparameters; `fit(texts, targets)` returns self and forgets any
+earlier fit; learned state ends in `_`; `predict_proba(texts)` returns element scores in
+`classes_` order (the scheme's) and modality/bearer distributions in `modality_classes_` /
+`bearer_classes_` order; predicting before fitting raises NotFittedError. The base class
+owns thresholds and turns scores into labels, so no tier re-implements them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from ..scheme import load_scheme
+
+
+class NotFittedError(ModelError):
+    def __init__(self, name: str) -> None:
+        super().__init__(None, f"model {name!r} is not fitted: call fit() or load() first")
+
+
+@dataclass
+class Targets:
+    """Gold labels for training: a binary element matrix in scheme order, and the heads."""
+
+    elements: np.ndarray  # (n, n_elements) of 0/1
+    modality: list[str]
+    bearer: list[str]
+
+    @classmethod
+    def from_records(cls, records) -> "Targets":
+        scheme = load_scheme()
+        matrix = np.array([[e in r.elements for e in scheme.elements] for r in records], dtype=np.int8)
+        return cls(matrix.reshape(len(records), len(scheme.elements)), [r.modality for r in records], [r.bearer for r in records])
+
+    def subset(self, index) -> "Targets":
+        return Targets(self.elements[index], [self.modality[i] for i in index], [self.bearer[i] for i in index])
+
+
+@dataclass
+class Probabilities:
+    elements: np.ndarray  # (n, n_elements)
+    modality: np.ndarray  # (n, 3)
+    bearer: np.ndarray  # (n, 4)
+
+
+class Classifier(ABC):
+    """Base of the three tiers. Subclasses implement `_fit`, `_predict_proba`, `_explain`,
+    `_save_state` and `_load_state`."""
+
+    name: str = "base"
+    registry_name: str = "ddlens.base.v0"
+
+    def get_params(self) -> dict:
+        signature = inspect.signature(type(self).__init__)
+        return {p: getattr(self, p) for p in signature.parameters if p != "self"}
+
+    @property
+    def classes_(self) -> tuple[str, ...]:
+        return load_scheme().elements
+
+    @property
+    def modality_classes_(self) -> tuple[str, ...]:
+        return load_scheme().modality
+
+    @property
+    def bearer_classes_(self) -> tuple[str, ...]:
+        return load_scheme().bearer
+
+    def fit(self, texts: list[str], targets: Targets, groups: list[str] | None = None) -> "Classifier":
+        self._fit(list(texts), targets, groups)
+        self.thresholds_ = getattr(self, "thresholds_", None) or {e: 0.5 for e in self.classes_}
+        self.fitted_ = True
+        return self
+
+    def predict_proba(self, texts: list[str]) -> Probabilities:
+        self._check_fitted()
+        if not texts:
+            scheme = load_scheme()
+            return Probabilities(np.zeros((0, len(scheme.elements))), np.zeros((0, 3)), np.zeros((0, 4)))
+        return self._predict_proba(list(texts))
+
+    def predict_labels(self, probs: Probabilities) -> list[dict]:
+        """Labels from scores: elements over their tuned thresholds, the likeliest head values;
+        a passage that imposes nothing (modality none) owes nothing (bearer none)."""
+        self._check_fitted()
+        out = []
+        for i in range(len(probs.elements)):
+            elements = [e for j, e in enumerate(self.classes_) if probs.elements[i, j] >= self.thresholds_[e]]
+            modality = self.modality_classes_[int(np.argmax(probs.modality[i]))]
+            bearer = self.bearer_classes_[int(np.argmax(probs.bearer[i]))]
+            if modality == "none":
+                bearer = "none"
+            elif bearer == "none":
+                order = np.argsort(-probs.bearer[i])
+                bearer = next(self.bearer_classes_[k] for k in order if self.bearer_classes_[k] != "none")
+            out.append({"elements": elements, "modality": modality, "bearer": bearer})
+        return out
+
+    def explain(self, text: str, top: int = 5) -> dict[str, list[str]]:
+        """Why each element scored: the patterns or terms behind it, strongest first."""
+        self._check_fitted()
+        return self._explain(text, top)
+
+    def save(self, folder: Path) -> None:
+        self._check_fitted()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps({
+            "registry_name": self.registry_name, "params": self.get_params(), "thresholds": self.thresholds_,
+        }, indent=2) + "\n")
+        self._save_state(folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Classifier":
+        config_path = folder / "config.json"
+        if not config_path.is_file():
+            raise ModelError(folder, "no saved model here (config.json missing): run `ddlens train`")
+        config = json.loads(config_path.read_text())
+        if config["registry_name"] != cls.registry_name:
+            raise ModelError(folder, f"holds {config['registry_name']}, not {cls.registry_name}")
+        model = cls(**config["params"])
+        model.thresholds_ = config["thresholds"]
+        model._load_state(folder)
+        model.fitted_ = True
+        return model
+
+    def _check_fitted(self) -> None:
+        if not getattr(self, "fitted_", False):
+            raise NotFittedError(self.name)
+
+    @abstractmethod
+    def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None: ...
+
+    @abstractmethod
+    def _predict_proba(self, texts: list[str]) -> Probabilities: ...
+
+    @abstractmethod
+    def _explain(self, text: str, top: int) -> dict[str, list[str]]: ...
+
+    def _save_state(self, folder: Path) -> None:
+        """Tiers with learned weights write them here, in formats that cannot run code."""
+
+    def _load_state(self, folder: Path) -> None:
+        """Read back what `_save_state` wrote."""
+
+
+def tune_thresholds(scores: np.ndarray, gold: np.ndarray, classes: tuple[str, ...]) -> dict[str, float]:
+    """Per-label threshold maximising F1 on held-out scores (0.5 where a label has no positive)."""
+    out: dict[str, float] = {}
+    for j, label in enumerate(classes):
+        positives = gold[:, j].sum()
+        if positives == 0:
+            out[label] = 0.5
+            continue
+        best, best_f1 = 0.5, -1.0
+        for threshold in np.unique(np.round(scores[:, j], 3)):
+            predicted = scores[:, j] >= threshold
+            tp = float((predicted & (gold[:, j] == 1)).sum())
+            f1 = 2 * tp / (predicted.sum() + positives) if predicted.sum() + positives else 0.0
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = float(threshold), f1
+        out[label] = best
+    return out

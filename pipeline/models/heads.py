@@ -1,0 +1,104 @@
+"""Logistic-regression heads shared by the `linear` and `encoder` tiers: one binary model
+per element with its threshold tuned on held-out folds, and multinomial heads for modality
+and bearer. Saved and loaded with skops (no pickle), trusting only sklearn/numpy/scipy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from .base import Probabilities, Targets, tune_thresholds
+
+_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+@dataclass
+class Heads:
+    elements: list  # per element: a fitted LogisticRegression, or a float (constant score)
+    modality: object
+    bearer: object
+
+
+def fit_heads(X, targets: Targets, groups: list[str] | None, classes: tuple[str, ...], c: float, seed: int,
+              modality_classes: tuple[str, ...], bearer_classes: tuple[str, ...]) -> tuple[Heads, dict[str, float]]:
+    """Fit the heads on all rows; tune element thresholds on out-of-fold scores (grouped by
+    document when groups are given, so a threshold is never tuned on its own training rows)."""
+    heads = _fit(X, targets, c, seed, modality_classes, bearer_classes)
+    oof = np.zeros(targets.elements.shape)
+    folds = _folds(len(targets.modality), groups, seed)
+    for train, test in folds:
+        part = _fit(X[train], targets.subset(train), c, seed, modality_classes, bearer_classes)
+        oof[test] = predict_heads(part, X[test], modality_classes, bearer_classes).elements
+    thresholds = tune_thresholds(oof, targets.elements, classes) if folds else {e: 0.5 for e in classes}
+    return heads, thresholds
+
+
+def _folds(n: int, groups: list[str] | None, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import GroupKFold, KFold
+
+    if n < 12:
+        return []
+    if groups is not None and len(set(groups)) >= 3:
+        return list(GroupKFold(n_splits=min(4, len(set(groups)))).split(np.zeros(n), groups=groups))
+    return list(KFold(n_splits=3, shuffle=True, random_state=seed).split(np.zeros(n)))
+
+
+def _fit(X, targets: Targets, c: float, seed: int, modality_classes, bearer_classes) -> Heads:
+    from sklearn.linear_model import LogisticRegression
+
+    def model(y):
+        if len(set(y)) < 2:
+            return float(np.mean([v == y[0] for v in y]) if isinstance(y[0], str) else np.mean(y))
+        return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=2000,
+                                  random_state=seed).fit(X, y)
+
+    elements = [model(targets.elements[:, j]) for j in range(targets.elements.shape[1])]
+    return Heads(elements, _multi(X, targets.modality, c, seed), _multi(X, targets.bearer, c, seed))
+
+
+def _multi(X, y: list[str], c: float, seed: int):
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(y)) < 2:
+        return y[0]
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed).fit(X, y)
+
+
+def predict_heads(heads: Heads, X, modality_classes: tuple[str, ...], bearer_classes: tuple[str, ...]) -> Probabilities:
+    n = X.shape[0]
+    elements = np.column_stack([
+        m.predict_proba(X)[:, 1] if not isinstance(m, float) else np.full(n, m) for m in heads.elements
+    ]) if heads.elements else np.zeros((n, 0))
+    return Probabilities(elements, _dist(heads.modality, X, modality_classes), _dist(heads.bearer, X, bearer_classes))
+
+
+def _dist(model, X, classes: tuple[str, ...]) -> np.ndarray:
+    out = np.zeros((X.shape[0], len(classes)))
+    if isinstance(model, str):
+        out[:, classes.index(model)] = 1.0
+        return out
+    for k, label in enumerate(model.classes_):
+        out[:, classes.index(label)] = model.predict_proba(X)[:, k]
+    return out
+
+
+def save_skops(obj, path: Path) -> None:
+    import skops.io as sio
+
+    sio.dump(obj, path)
+
+
+def load_skops(path: Path):
+    """Load a skops file, trusting only types from sklearn, numpy and scipy."""
+    import skops.io as sio
+
+    if not path.is_file():
+        raise ModelError(path, "model file missing: run `ddlens train`")
+    untrusted = sio.get_untrusted_types(file=path)
+    foreign = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+    if foreign:
+        raise ModelError(path, f"refusing to load types outside sklearn/numpy/scipy: {foreign}")
+    return sio.load(path, trusted=untrusted)

@@ -1,0 +1,198 @@
+"""`rules`: transparent spaCy Matcher patterns over lower-cased tokens; no training.
+
+Each element, modality and bearer cue is a named token pattern (one regex per token). An
+element's score is 1 − Π(1 − w) over the distinct patterns that fired, so two independent
+cues outweigh one; every prediction can list the patterns behind it. The cue lists follow
+the "typical cues" and hard cases of labels.md (v1.4).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import numpy as np
+
+from .base import Classifier, Probabilities, Targets
+
+# element → {pattern name: space-separated token regexes}
+ELEMENT_CUES: dict[str, dict[str, str]] = {
+    # "a b||c d": alternative patterns; inside a pattern, one regex per token (spaCy splits
+    # hyphenated words into "word - word")
+    "good_faith": {
+        "good faith": "good faith", "sincere cooperation": "sincere|loyal cooperation",
+        "honour commitments": "honou?r its|their|the commitments?",
+    },
+    "no_harm": {
+        "cross-border": "cross - border||cross border||transboundary", "other member states": "other member states?",
+        "several member states": "two|several|more member states", "spill-over": "spill - over||spillover||spill",
+        "third parties": "third part(y|ies)", "responsible state behaviour": "responsible state behaviou?r||responsible behaviou?r",
+        "other states": "other states|countries|nations", "international peace": "international peace|stability",
+        "disruptive effect": "disruptive effects?",
+    },
+    "territoriality": {
+        "established in": "established in|on", "main establishment": "main establishment",
+        "jurisdiction": "jurisdiction", "territory": "territor(y|ies|ial)",
+        "representative": "designate a representative||representatives?", "not established": "not established",
+        "situated in": "situated|located in|within",
+    },
+    "risk_assessment": {
+        "risk assessment": "risks? assessments?|analys[ie]s||risk - based||all - hazards?",
+        "assess risks": "assess(es|ed|ing)?|identif(y|ies|ication|ying)",
+        "threat assessment": "threat assessments?|analys[ie]s|landscape",
+        "impact assessment": "impact assessments?", "vulnerabilit": "vulnerabilit(y|ies)",
+        "risk management": "risk - management||risk management",
+    },
+    "necessary_measures": {
+        "appropriate measures": "appropriate|necessary|proportionate measures?||appropriate|necessary and proportionate"
+                                "||appropriate|necessary technical|organisational|organizational measures?",
+        "competent authority": "competent authorit(y|ies)", "supervise": "supervis(e|ion|ory)",
+        "inspect audit": "inspect(ion|ions)?|audits?||on - site", "penalties": "penalt(y|ies)|fines?|sanctions?",
+        "enforcement": "enforc(e|ement)", "designate authority": "designate|establish||set up",
+        "csirt": "csirts?|cert||computer security incident response",
+    },
+    "state_of_the_art": {
+        "state of the art": "state of the art||state - of - the - art", "standards": "standards?|standardi[sz]ation",
+        "certification": "certif(ication|icates?|ied)", "best practice": "best|good practices?",
+        "proportionate to risk": "proportionate|commensurate to|with the risks?",
+        "cost of implementation": "cost of implementation", "guidelines": "guidelines|guidance|frameworks?",
+    },
+    "information_exchange": {
+        "notify": "notif(y|ies|ied|ication|ications)", "report incidents": "report(s|ed|ing)?",
+        "share information": "share|sharing|exchange|exchanging information||exchange|sharing of information",
+        "inform": "inform(s|ed)?", "early warning": "early warnings?||alerts?",
+        "cooperation group": "cooperation group||csirts network", "disclose": "disclos(e|ure)",
+    },
+    "non_discrimination": {
+        "non-discriminatory": "non - discriminatory|discrimination||nondiscriminatory||without discrimination",
+        "objective criteria": "objective , transparent||objective and transparent||objective criteria",
+        "equal treatment": "equal treatment||equally",
+        "irrespective of": "irrespective of||regardless of their nationality||regardless of nationality",
+    },
+    "continuous_obligation": {
+        "regularly": "regular(ly)?|periodic(ally)?|continuous(ly)?|ongoing",
+        "at least every": "at least every|once||annual(ly)?||every two|three|four|five|\\d+ years?",
+        "review": "review(ed|s)?|reassess||re - assess", "update": "updat(e|ed|ing)||keep up to date",
+        "monitor": "monitor(ing|ed)?", "testing": "test(ing|ed)?|exercises?",
+    },
+}
+# weights: a single cue rarely suffices (labels.md: cues alone are not enough)
+STRONG = {"good faith", "non-discriminatory", "main establishment", "state of the art", "risk assessment",
+          "notify", "cross-border", "competent authority", "at least every", "established in", "share information",
+          "appropriate measures", "penalties", "certification", "jurisdiction", "equal treatment", "irrespective of"}
+
+OBLIGATION = "shall|must|will|should|undertakes?|required|obliged|commit(s|ted)?|need to|aims?|seeks?"
+CONDUCT_CUES = {
+    "appropriate measures": "appropriate|necessary|all (appropriate|necessary|reasonable)",
+    "endeavour": "endeavou?r|strive|seek|best efforts?|work (to|towards)|aim|promote|strengthen|encourage|enhance|improve|support|facilitate|foster",
+    "take measures": "take|adopt measures|steps",
+}
+RESULT_CUES = {
+    "designate": "designate|establish|set up|create|adopt|submit|publish|notify|appoint|lay down|provide|issue|send",
+    "deadline": "within|by|no later than|without undue delay",
+}
+STATE_CUES = ("member states?|states?|government|ministr(y|ies)|minister|authorit(y|ies)|commission|enisa|"
+              "agency|csirts?|cert|regulators?|council|union|public (bodies|administration|sector)|we|federal|office|committee|board|secretariat")
+OPERATOR_CUES = ("entit(y|ies)|operators?|providers?|manufacturers?|importers?|distributors?|companies|company|"
+                 "organi[sz]ations?|owners?|businesses|undertakings|notified bod(y|ies)|licensees?")
+OTHER_CUES = "persons?|individuals?|citizens|users|everyone|whoever|any person"
+
+
+def _tokens(spec: str) -> list[dict]:
+    """"appropriate|necessary measures?" → one Matcher token per space-separated regex."""
+    return [{"LOWER": {"REGEX": f"^(?:{part})$"}} for part in spec.split(" ") if part]
+
+
+class RulesClassifier(Classifier):
+    """Scheme cue patterns; fit() learns nothing."""
+
+    name = "rules"
+    registry_name = "ddlens.rules.v1"
+
+    def __init__(self, weak_weight: float = 0.35, strong_weight: float = 0.6) -> None:
+        self.weak_weight = weak_weight
+        self.strong_weight = strong_weight
+
+    @cached_property
+    def _nlp(self):
+        import spacy
+        from spacy.matcher import Matcher
+
+        nlp = spacy.blank("en")
+        matcher = Matcher(nlp.vocab)
+        for element, cues in ELEMENT_CUES.items():
+            for cue, spec in cues.items():
+                matcher.add(f"{element}::{cue}", [_tokens(variant) for variant in _variants(spec)])
+        return nlp, matcher
+
+    def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
+        return None  # transparent patterns: nothing to learn
+
+    def hits(self, text: str) -> dict[str, list[str]]:
+        """Element → names of the patterns that fired, in text order."""
+        nlp, matcher = self._nlp
+        doc = nlp.make_doc(text[:20000])
+        found: dict[str, list[str]] = {}
+        for match_id, _, _ in matcher(doc):
+            element, cue = nlp.vocab.strings[match_id].split("::")
+            if cue not in found.setdefault(element, []):
+                found[element].append(cue)
+        return found
+
+    def _predict_proba(self, texts: list[str]) -> Probabilities:
+        elements = np.zeros((len(texts), len(self.classes_)))
+        modality = np.zeros((len(texts), 3))
+        bearer = np.zeros((len(texts), 4))
+        for i, text in enumerate(texts):
+            found = self.hits(text)
+            for j, element in enumerate(self.classes_):
+                miss = 1.0
+                for cue in found.get(element, []):
+                    miss *= 1 - (self.strong_weight if cue in STRONG else self.weak_weight)
+                elements[i, j] = 1 - miss
+            modality[i], bearer[i] = _heads(text)
+        return Probabilities(elements, modality, bearer)
+
+    def _explain(self, text: str, top: int) -> dict[str, list[str]]:
+        return {e: cues[:top] for e, cues in self.hits(text).items()}
+
+
+def _variants(spec: str) -> list[str]:
+    """"a b||c d" → ["a b", "c d"]: alternative patterns of different lengths."""
+    return [v.strip() for v in spec.split("||") if v.strip()]
+
+
+_OBLIGATION_RE = re.compile(rf"\b(?:{OBLIGATION})\b", re.IGNORECASE)
+_PERMISSION_RE = re.compile(r"\b(?:may|can|could)\b", re.IGNORECASE)
+_CONDUCT_RE = re.compile(rf"\b(?:{'|'.join(CONDUCT_CUES.values())})\b", re.IGNORECASE)
+_RESULT_RE = re.compile(rf"\b(?:{'|'.join(RESULT_CUES.values())})\b", re.IGNORECASE)
+_STATE_RE = re.compile(rf"\b(?:{STATE_CUES})\b", re.IGNORECASE)
+_OPERATOR_RE = re.compile(rf"\b(?:{OPERATOR_CUES})\b", re.IGNORECASE)
+_OTHER_RE = re.compile(rf"\b(?:{OTHER_CUES})\b", re.IGNORECASE)
+_ENSURE_THAT = re.compile(rf"ensure that\s+(?:\w+\s+){{0,4}}?(?:{OPERATOR_CUES})\b", re.IGNORECASE)
+_DEFINITION = re.compile(r"^\(?\d*\)?\s*[‘'“\"][^’'”\"]{1,80}[’'”\"]\s+means\b|^\(\d+\)\s+(?:The|This|In|Whereas|Since|Given)\b")
+
+
+def _heads(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Modality (conduct, result, none) and bearer (state, operator, other, none) from the
+    first obligation verb and the words just before it (its subject)."""
+    none = (np.array([0.1, 0.1, 0.8]), np.array([0.05, 0.05, 0.05, 0.85]))
+    if _DEFINITION.search(text):
+        return none
+    obligation = _OBLIGATION_RE.search(text)
+    if not obligation:
+        return none
+    window_after = text[obligation.end(): obligation.end() + 160]
+    conduct = bool(_CONDUCT_RE.search(window_after))
+    result = bool(_RESULT_RE.search(window_after))
+    modality = np.array([0.6, 0.3, 0.1]) if conduct and not result else np.array([0.3, 0.6, 0.1]) if result else np.array([0.5, 0.4, 0.1])
+    subject = text[max(0, obligation.start() - 90): obligation.start()]
+    if _ENSURE_THAT.search(text[obligation.start(): obligation.start() + 200]):
+        bearer = np.array([0.2, 0.65, 0.1, 0.05])
+    elif _OPERATOR_RE.search(subject) and not _STATE_RE.search(subject[-40:]):
+        bearer = np.array([0.2, 0.65, 0.1, 0.05])
+    elif _OTHER_RE.search(subject) and not _STATE_RE.search(subject):
+        bearer = np.array([0.15, 0.15, 0.65, 0.05])
+    else:
+        bearer = np.array([0.65, 0.2, 0.1, 0.05])
+    return modality, bearer

@@ -1,0 +1,83 @@
+"""Annotations → a fitted classifier saved in models/<name>/ with its model card.
+
+Training uses the gold view of annotations/ (adjudicated or agreed labels, no fragments)
+and never a passage whose text is in the shared seed set, which stays a fixed check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .annotations import gold_labels, load_annotations
+from .errors import ModelError
+from .models import MODEL_NAMES, Classifier, Targets, get_model_class, make_model
+from .records import Annotation
+from .scheme import load_scheme
+
+
+def training_records(annotations: Path, exclude: Path | None = None) -> list[Annotation]:
+    """Gold labels from the annotation folder, minus any text found in `exclude` (the seed)."""
+    records = gold_labels(load_annotations(annotations))
+    if exclude is not None and exclude.is_file():
+        held_out = {r.text_sha256 for r in load_annotations(exclude)}
+        records = [r for r in records if r.text_sha256 not in held_out]
+    if not records:
+        raise ModelError(annotations, "no gold annotations to train on")
+    return records
+
+
+def data_hash(records: list[Annotation]) -> str:
+    """Hash of the training set (texts and labels): the card names exactly what was learnt."""
+    digest = hashlib.sha256()
+    for r in sorted(records, key=lambda r: r.text_sha256):
+        digest.update(json.dumps([r.text_sha256, sorted(r.elements), r.modality, r.bearer]).encode())
+    return digest.hexdigest()
+
+
+def train_model(name: str, records: list[Annotation], folder: Path, metrics: dict | None = None) -> Classifier:
+    """Fit `name` on all records, save it and its card (with the CV metrics, if given)."""
+    model = make_model(name)
+    model.fit([r.text for r in records], Targets.from_records(records), [r.doc_id for r in records])
+    model.save(folder)
+    card = {
+        "name": name,
+        "registry_name": model.registry_name,
+        "params": model.get_params(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scheme_version": load_scheme().version,
+        "training_data_sha256": data_hash(records),
+        "n_train": len(records),
+        "n_documents": len({r.doc_id for r in records}),
+        "thresholds": model.thresholds_,
+        "metrics": metrics or {},
+    }
+    (folder / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    return model
+
+
+def load_model(name: str, models_dir: Path) -> Classifier:
+    """A saved model by name; `rules` needs no training and is built when not saved."""
+    folder = models_dir / name
+    if name == "rules" and not (folder / "config.json").is_file():
+        return make_model("rules").fit([], Targets.from_records([]))
+    return get_model_class(name).load(folder)
+
+
+def best_model_name(models_dir: Path) -> str:
+    """The saved model with the best cross-validated elements macro-F1 (else `rules`)."""
+    best, best_f1 = "rules", -1.0
+    for name in MODEL_NAMES:
+        card = models_dir / name / "card.json"
+        if card.is_file():
+            f1 = json.loads(card.read_text()).get("metrics", {}).get("elements_macro_f1", -1.0)
+            if f1 > best_f1:
+                best, best_f1 = name, f1
+    return best
+
+
+def read_card(models_dir: Path, name: str) -> dict:
+    path = models_dir / name / "card.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
