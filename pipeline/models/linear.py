@@ -4,46 +4,57 @@ multinomial heads for modality and bearer."""
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelError
 from .base import Classifier, Probabilities, Targets
 from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
-from .rules import RulesClassifier
+from .rules import cue_regexes, cue_scores, head_scores
 
 
-def rule_features(texts: list[str], rules: RulesClassifier | None = None) -> np.ndarray:
-    """The rules tier's element scores and head distributions: 16 dense features."""
-    rules = rules or RulesClassifier().fit([], None)  # type: ignore[arg-type]
-    probs = rules.predict_proba(texts)
-    return np.hstack([probs.elements, probs.modality, probs.bearer])
+def rule_features(texts: list[str], regexes: dict | None = None) -> np.ndarray:
+    """The rules tier's cue scores and head distributions (16 dense features), through the
+    cue table's plain-text regexes: the same cues as the spaCy patterns, at regex speed."""
+    regexes = regexes or cue_regexes()
+    return np.hstack([cue_scores(texts, regexes), head_scores(texts)])
 
 
 class LinearClassifier(Classifier):
     name = "linear"
     registry_name = "ddlens.linear.v1"
 
-    def __init__(self, c: float = 4.0, use_rules: bool = True, max_features: int = 60000, seed: int = 13) -> None:
+    def __init__(self, c: float = 4.0, use_rules: bool = True, max_features: int = 20000, seed: int = 13) -> None:
         self.c = c
         self.use_rules = use_rules
         self.max_features = max_features
         self.seed = seed
 
     @cached_property
-    def _rules(self) -> RulesClassifier:
-        return RulesClassifier().fit([], None)  # type: ignore[arg-type,return-value]
+    def _rules(self) -> dict:
+        return cue_regexes()
+
+    def _vectorizers(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return (TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=self.max_features),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
+                                max_features=self.max_features))
 
     def _features(self, texts: list[str], fit: bool = False):
         from scipy.sparse import csr_matrix, hstack
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         if fit:
-            self.word_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=self.max_features)
-            self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
-                                         max_features=self.max_features)
+            self.word_, self.char_ = self._vectorizers()
             blocks = [self.word_.fit_transform(texts), self.char_.fit_transform(texts)]
+            # the terms cut by max_features are kept only for introspection (older
+            # scikit-learn): dropping them keeps the saved model small
+            for vectorizer in (self.word_, self.char_):
+                if hasattr(vectorizer, "stop_words_"):
+                    del vectorizer.stop_words_
         else:
             blocks = [self.word_.transform(texts), self.char_.transform(texts)]
         if self.use_rules:
@@ -75,10 +86,29 @@ class LinearClassifier(Classifier):
         return out
 
     def _save_state(self, folder: Path) -> None:
-        save_skops({"word": self.word_, "char": self.char_, "elements": self.heads_.elements,
-                    "modality": self.heads_.modality, "bearer": self.heads_.bearer}, folder / "model.skops")
+        """Vocabularies and idf weights as JSON (skops would spell out 40k dict entries in
+        ~19 MB of schema); the logistic regressions via skops."""
+        import gzip
+
+        vocab = {name: {"vocabulary": {t: int(i) for t, i in vec.vocabulary_.items()}, "idf": vec.idf_.tolist()}
+                 for name, vec in (("word", self.word_), ("char", self.char_))}
+        with gzip.open(folder / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
+            json.dump(vocab, handle)
+        save_skops({"elements": self.heads_.elements, "modality": self.heads_.modality,
+                    "bearer": self.heads_.bearer}, folder / "heads.skops")
 
     def _load_state(self, folder: Path) -> None:
-        state = load_skops(folder / "model.skops")
-        self.word_, self.char_ = state["word"], state["char"]
+        import gzip
+
+        path = folder / "vocabulary.json.gz"
+        if not path.is_file():
+            raise ModelError(path, "vocabulary missing: run `ddlens train --model linear`")
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            vocab = json.load(handle)
+        self.word_, self.char_ = self._vectorizers()
+        for vec, name in ((self.word_, "word"), (self.char_, "char")):
+            vec.vocabulary_ = vocab[name]["vocabulary"]
+            vec.fixed_vocabulary_ = True
+            vec.idf_ = np.asarray(vocab[name]["idf"])
+        state = load_skops(folder / "heads.skops")
         self.heads_ = Heads(state["elements"], state["modality"], state["bearer"])

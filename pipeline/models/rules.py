@@ -157,6 +157,41 @@ class RulesClassifier(Classifier):
         return {e: cues[:top] for e, cues in self.hits(text).items()}
 
 
+def cue_regexes() -> dict[str, dict[str, re.Pattern[str]]]:
+    """The same cue table as plain-text regexes (token regexes joined by non-word runs):
+    the fast path the learned tiers use for their rule features."""
+    out: dict[str, dict[str, re.Pattern[str]]] = {}
+    for element, cues in ELEMENT_CUES.items():
+        out[element] = {}
+        for cue, spec in cues.items():
+            variants = []
+            for variant in _variants(spec):
+                parts = [f"(?:{p})" for p in variant.split(" ") if p and p != "-" and p != ","]
+                variants.append(r"\b" + r"[\W_]+".join(parts) + r"\b")
+            out[element][cue] = re.compile("|".join(variants), re.IGNORECASE)
+    return out
+
+
+def cue_scores(texts: list[str], regexes: dict[str, dict[str, re.Pattern[str]]], weak: float = 0.35,
+               strong: float = 0.6) -> np.ndarray:
+    """Element scores as the rules tier computes them, from the text regexes."""
+    elements = list(regexes)
+    out = np.zeros((len(texts), len(elements)))
+    for i, text in enumerate(texts):
+        for j, element in enumerate(elements):
+            miss = 1.0
+            for cue, pattern in regexes[element].items():
+                if pattern.search(text):
+                    miss *= 1 - (strong if cue in STRONG else weak)
+            out[i, j] = 1 - miss
+    return out
+
+
+def head_scores(texts: list[str]) -> np.ndarray:
+    """The rules tier's modality and bearer distributions, side by side (7 columns)."""
+    return np.array([np.concatenate(_heads(t)) for t in texts]).reshape(len(texts), 7)
+
+
 def _variants(spec: str) -> list[str]:
     """"a b||c d" → ["a b", "c d"]: alternative patterns of different lengths."""
     return [v.strip() for v in spec.split("||") if v.strip()]

@@ -1,0 +1,85 @@
+"""One parametrised contract over every registered tier (scikit-learn's habit)."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from pipeline.models import MODEL_NAMES, NotFittedError, Targets, get_model_class, make_model
+from pipeline.scheme import load_scheme
+
+
+def _params(name):
+    return {"encoder": pytest.param("encoder", marks=pytest.mark.slow)}.get(name, name)
+
+
+@pytest.fixture(scope="module")
+def sample(small_gold):
+    texts = [r.text for r in small_gold]
+    return texts, Targets.from_records(small_gold), [r.doc_id for r in small_gold]
+
+
+@pytest.mark.parametrize("name", [_params(n) for n in MODEL_NAMES])
+def test_contract_init_stores_params_only(name):
+    model = make_model(name)
+    signature = inspect.signature(type(model).__init__)
+    assert set(model.get_params()) == {p for p in signature.parameters if p != "self"}
+    assert not any(k.endswith("_") and not k.startswith("_") for k in vars(model))
+
+
+@pytest.mark.parametrize("name", [_params(n) for n in MODEL_NAMES])
+def test_contract_predict_before_fit_raises(name):
+    with pytest.raises(NotFittedError):
+        make_model(name).predict_proba(["Member States shall notify the Commission."])
+
+
+@pytest.mark.parametrize("name", [_params(n) for n in MODEL_NAMES])
+def test_contract_fit_predict_save_load_round_trip(name, sample, tmp_path):
+    texts, targets, groups = sample
+    model = make_model(name)
+    assert model.fit(texts, targets, groups) is model
+    probs = model.predict_proba(texts[:7])
+    scheme = load_scheme()
+    assert model.classes_ == scheme.elements
+    assert probs.elements.shape == (7, len(scheme.elements))
+    assert probs.modality.shape == (7, 3) and probs.bearer.shape == (7, 4)
+    assert np.allclose(probs.modality.sum(1), 1) and np.allclose(probs.bearer.sum(1), 1)
+    labels = model.predict_labels(probs)
+    assert all((lab["modality"] == "none") == (lab["bearer"] == "none") for lab in labels)
+    model.save(tmp_path / name)
+    loaded = get_model_class(name).load(tmp_path / name)
+    again = loaded.predict_proba(texts[:7])
+    assert np.allclose(again.elements, probs.elements) and np.allclose(again.modality, probs.modality)
+    assert loaded.predict_labels(again) == labels
+
+
+@pytest.mark.parametrize("name", [_params(n) for n in MODEL_NAMES])
+def test_contract_predictions_say_why(name, sample):
+    texts, targets, groups = sample
+    model = make_model(name).fit(texts, targets, groups)
+    why = model.explain("Operators shall notify significant incidents to the CSIRT without undue delay.")
+    assert isinstance(why, dict)
+    assert all(isinstance(v, list) and v for v in why.values())
+
+
+def test_contract_rules_name_the_pattern_that_fired():
+    model = make_model("rules").fit([], Targets.from_records([]))
+    why = model.explain("Operators shall take appropriate measures, having regard to the state of the art, "
+                        "and review them at least every two years.")
+    assert why["state_of_the_art"] == ["state of the art"]
+    assert "at least every" in why["continuous_obligation"]
+
+
+def test_contract_loading_refuses_foreign_types(tmp_path, sample):
+    import skops.io as sio
+
+    from pipeline.errors import ModelError
+    from pipeline.models.heads import load_skops
+
+    class Sneaky:
+        pass
+
+    path = tmp_path / "bad.skops"
+    sio.dump({"x": Sneaky()}, path)
+    with pytest.raises(ModelError, match="refusing to load"):
+        load_skops(path)

@@ -1,0 +1,86 @@
+import json
+
+import pytest
+
+from pipeline.annotations import ADJUDICATOR, gold_labels, load_annotations, write_annotations
+from pipeline.errors import AnnotationError
+from pipeline.records import Annotation
+from pipeline.scheme import load_scheme
+from pipeline.text import sha256_text
+
+TEXT = "Operators shall notify significant incidents without undue delay."
+
+
+def _record(**over) -> dict:
+    base = {"id": "d:art1", "doc_id": "d", "jurisdiction": "ee", "text": TEXT, "text_sha256": sha256_text(TEXT),
+            "elements": ["information_exchange"], "modality": "result", "bearer": "operator",
+            "annotator": "a", "created": "2026-11-26T00:00:00+00:00"}
+    return {**base, **over}
+
+
+def _write(tmp_path, rows, raw_line=None):
+    path = tmp_path / "labels.jsonl"
+    lines = [json.dumps(r) for r in rows] + ([raw_line] if raw_line else [])
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_annotations_scheme_is_versioned_data():
+    scheme = load_scheme()
+    assert scheme.version == "1.4" and len(scheme.elements) == 9
+    assert scheme.modality == ("conduct", "result", "none") and "operator" in scheme.bearer
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"elements": ["due_care"]}, "line 2: unknown element"),
+    ({"modality": "best_effort"}, "line 2: unknown modality"),
+    ({"bearer": "none"}, "line 2: modality none goes with bearer none"),
+    ({"text_sha256": "0" * 64}, "line 2: text_sha256 does not match"),
+    ({"elements": "necessary_measures"}, "line 2: elements"),
+])
+def test_annotations_invalid_labels_name_file_and_line(tmp_path, bad, message):
+    path = _write(tmp_path, [_record(), _record(**bad)])
+    with pytest.raises(AnnotationError, match=message) as err:
+        load_annotations(path)
+    assert err.value.path == str(path)
+
+
+def test_annotations_malformed_line_named(tmp_path):
+    path = _write(tmp_path, [_record()], raw_line="{not json")
+    with pytest.raises(AnnotationError, match="line 2: not JSON"):
+        load_annotations(path)
+
+
+def test_annotations_round_trip_and_seed_format(tmp_path, shared_annotations):
+    records = [Annotation.model_validate(_record())]
+    write_annotations(tmp_path / "out.jsonl", records)
+    assert load_annotations(tmp_path / "out.jsonl") == records
+    seed = load_annotations(shared_annotations / "seed.jsonl")  # labels.md format: hash derived
+    assert len(seed) == 50
+
+
+def test_annotations_gold_view():
+    agree = [Annotation.model_validate(_record(annotator=a)) for a in ("a", "b")]
+    other = "Member States shall designate a competent authority."
+    split = [Annotation.model_validate(_record(text=other, text_sha256=sha256_text(other), annotator="a",
+                                               elements=["necessary_measures"], bearer="state")),
+             Annotation.model_validate(_record(text=other, text_sha256=sha256_text(other), annotator="b",
+                                               elements=[], bearer="state"))]
+    gold = gold_labels(agree + split)
+    assert [g.text for g in gold] == [TEXT]  # disagreement without adjudication: left out
+    decided = Annotation.model_validate(_record(text=other, text_sha256=sha256_text(other), annotator=ADJUDICATOR,
+                                                elements=["necessary_measures"], bearer="state"))
+    assert len(gold_labels(agree + split + [decided])) == 2
+    third = "Table 3: sectors"
+    fragment = Annotation.model_validate(_record(text=third, text_sha256=sha256_text(third), fragment=True,
+                                                 elements=[], modality="none", bearer="none"))
+    assert len(gold_labels([fragment])) == 0
+
+
+def test_annotations_committed_labels_are_valid_and_broad():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "annotations" / "labels"
+    records = load_annotations(root)
+    assert len({r.text_sha256 for r in records}) >= 1500
+    assert len({r.doc_id for r in records}) >= 25 and len({r.jurisdiction for r in records}) >= 15

@@ -1,0 +1,71 @@
+"""classify on a run folder and on a JSON Lines file; train and evaluate through the CLI."""
+
+import json
+
+from typer.testing import CliRunner
+
+from pipeline.classify import classify_texts
+from pipeline.cli import app
+from pipeline.io import read_passages, read_predictions
+from pipeline.models import Targets, make_model
+
+runner = CliRunner()
+
+
+def test_classify_run_folder(shared_corpus, tmp_path):
+    run = tmp_path / "run"
+    assert runner.invoke(app, ["ingest", str(shared_corpus / "ee-2014-cyber-security-strategy.txt"), "--out", str(run)]).exit_code == 0
+    result = runner.invoke(app, ["classify", str(run), "--model", "rules"])
+    assert result.exit_code == 0, result.output
+    passages = read_passages(run / "passages.parquet")
+    predictions = read_predictions(run / "predictions.parquet")
+    assert [p.passage_id for p in predictions] == [p.id for p in passages]
+    assert all(set(p.scores) == set(make_model("rules").classes_) for p in predictions)
+    assert any(p.elements for p in predictions)
+
+
+def test_classify_jsonl_keeps_order(tmp_path):
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": "b", "text": "Member States shall designate one or more competent authorities."},
+            {"id": "a", "text": "The internet has transformed our world.", "extra": 1}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = runner.invoke(app, ["classify", str(src), "--model", "rules", "--out", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [o["id"] for o in out] == ["b", "a"]
+    assert set(out[0]) == {"id", "elements", "scores", "modality", "modality_scores", "bearer", "bearer_scores", "model"}
+    assert "necessary_measures" in out[0]["elements"] and out[0]["bearer"] == "state"
+    assert out[1]["modality"] == "none" and out[1]["bearer"] == "none"
+
+
+def test_classify_bad_jsonl_line_named(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n')
+    result = runner.invoke(app, ["classify", str(src), "--model", "rules"])
+    assert result.exit_code == 1 and "in.jsonl: line 2: needs an id and a text" in result.output
+
+
+def test_classify_library_batches(small_gold):
+    model = make_model("linear").fit([r.text for r in small_gold], Targets.from_records(small_gold))
+    texts = [r.text for r in small_gold[:10]]
+    predictions = classify_texts([str(i) for i in range(10)], texts, model, "linear", batch_size=3)
+    assert [p.passage_id for p in predictions] == [str(i) for i in range(10)]
+
+
+def test_evaluate_rules_on_the_seed_gold(shared_annotations):
+    result = runner.invoke(app, ["evaluate", "--model", "rules", "--gold", str(shared_annotations / "seed.jsonl"), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)
+    assert metrics["n"] == 50 and 0 < metrics["elements_macro_f1"] < 1
+
+
+def test_train_writes_model_and_card(tmp_path, small_gold):
+    from pipeline.annotations import write_annotations
+
+    labels = tmp_path / "labels.jsonl"
+    write_annotations(labels, small_gold)
+    result = runner.invoke(app, ["train", "--model", "linear", "--annotations", str(labels), "--cv", "3", "--out", str(tmp_path / "models")])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "models" / "linear" / "card.json").read_text())
+    assert card["scheme_version"] == "1.4" and card["n_train"] == len(small_gold)
+    assert len(card["training_data_sha256"]) == 64 and "elements_macro_f1" in card["metrics"]

@@ -1,0 +1,60 @@
+"""Metrics against hand-computed answers, and grouped cross-validation without leaks."""
+
+import numpy as np
+
+from pipeline.evaluate import cross_validate, score
+from pipeline.models.base import Classifier, Probabilities
+from pipeline.records import Annotation
+from pipeline.text import sha256_text
+
+
+def _gold(i, elements, modality="result", bearer="state", doc="d1"):
+    text = f"passage {i}"
+    return Annotation(id=f"{doc}:{i}", doc_id=doc, jurisdiction=doc[:2], text=text, text_sha256=sha256_text(text),
+                      elements=elements, modality=modality, bearer=bearer, annotator="t")
+
+
+def test_evaluate_known_answers():
+    gold = [_gold(i, ["necessary_measures"] if i < 6 else [], "result" if i % 2 else "conduct") for i in range(10)]
+    gold[9] = _gold(9, ["information_exchange"], "none", "none")
+    predicted = [{"elements": ["necessary_measures"] if i < 4 or i == 8 else [],
+                  "modality": g.modality, "bearer": g.bearer} for i, g in enumerate(gold)]
+    predicted[0]["modality"] = "none"
+    m = score(gold, predicted)
+    nm = m["per_label"]["necessary_measures"]
+    # tp 4, fp 1, fn 2 → P 0.8, R 0.667, F1 0.7273
+    assert (nm["precision"], nm["recall"], nm["f1"], nm["support"]) == (0.8, 0.6667, 0.7273, 6)
+    assert m["macro_over"] == ["necessary_measures"] and "information_exchange" in m["rare"]
+    assert m["elements_macro_f1"] == 0.7273
+    # micro over all labels: tp 4, fp 1, fn 3 → 8 / 12
+    assert m["elements_micro_f1"] == round(8 / 12, 4)
+    assert m["modality"]["accuracy"] == 0.9
+    assert m["bearer"]["accuracy"] == 1.0 and m["bearer"]["macro_f1"] == 1.0
+
+
+class _Spy(Classifier):
+    """Predicts nothing; remembers which documents it was trained on."""
+
+    name = "spy"
+    seen: list = []
+
+    def _fit(self, texts, targets, groups):
+        _Spy.seen.append(set(groups))
+
+    def _predict_proba(self, texts):
+        n = len(texts)
+        return Probabilities(np.zeros((n, 9)), np.tile([0, 0, 1.0], (n, 1)), np.tile([0, 0, 0, 1.0], (n, 1)))
+
+    def _explain(self, text, top):
+        return {}
+
+
+def test_evaluate_cross_validation_is_grouped_by_document():
+    records = [_gold(i, [], "none", "none", doc=f"d{i % 5}") for i in range(40)]
+    _Spy.seen = []
+    result = cross_validate(_Spy, records, k=5, kinds={"d0": "law"})
+    assert result["folds"] == 5 and len(_Spy.seen) == 5
+    for trained in _Spy.seen:
+        assert len(trained) == 4  # the fifth document is the test fold, never trained on
+    assert set(result["by_kind"]) == {"law", "strategy"}
+    assert result["by_kind"]["law"]["n"] == 8
