@@ -90,7 +90,6 @@ def _structure(doc: Document) -> list[_Unit]:
     is_law = doc.kind in _LAW_KINDS
     prev_text = ""
     para_counter = 0
-    heading_counter = 0
     expect_title = False
 
     def close() -> None:
@@ -201,7 +200,6 @@ def _structure(doc: Document) -> list[_Unit]:
             continue
         if block.kind == BlockKind.heading and not article:
             close()
-            heading_counter += 1
             level, label = _heading_level(text, block)
             sections = [(lv, lb) for lv, lb in sections if lv < level] + [(level, label)]
             para_counter = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
@@ -100,19 +100,6 @@ def cid_ratio(text: str) -> float:
     return sum(len(m) for m in _CID.findall(text)) / len(text)
 
 
-def garbage_ratio(text: str) -> float:
-    """Share of non-space characters that are private-use, control or replacement glyphs."""
-    chars = [ch for ch in text if not ch.isspace()]
-    if not chars:
-        return 0.0
-    bad = sum(
-        1
-        for ch in chars
-        if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cc", "Cn", "Cs")
-    )
-    return bad / len(chars)
-
-
 def join_lines(lines: Iterable[str], vocabulary: set[str] | None = None) -> str:
     """Join the lines of one paragraph, rejoining words hyphenated across line ends.
 
@@ -169,11 +156,6 @@ def word_vocabulary(lines: Iterable[str]) -> set[str]:
         if "-" in token[1:-1]:
             vocab.update(w.lower() for w in _COMPOUND.findall(token))
     return vocab
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 _WORDISH = re.compile(r"[^\W\d_]{2}")
