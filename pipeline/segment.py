@@ -146,8 +146,7 @@ def _structure(doc: Document) -> list[_Unit]:
             in_recitals = False
             name = match.group(1).capitalize() if not match.group(1).startswith("第") else match.group(1)
             label = f"{name} {match.group(2)}".strip() if match.group(2) else name
-            depth = {"Title": 0, "Part": 0, "Chapter": 1, "Hlava": 1, "Časť": 0, "Division": 2}.get(name, 1)
-            levels = [lv for lv in levels if _level_depth(lv) < depth] + [label]
+            levels = [lv for lv in levels if _level_depth(lv) < _level_depth(label)] + [label]
             article, annex, sections = None, None, []
             continue
         match = _SECTION_EU.match(text)

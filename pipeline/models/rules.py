@@ -146,10 +146,7 @@ class RulesClassifier(Classifier):
         for i, text in enumerate(texts):
             found = self.hits(text)
             for j, element in enumerate(self.classes_):
-                miss = 1.0
-                for cue in found.get(element, []):
-                    miss *= 1 - (self.strong_weight if cue in STRONG else self.weak_weight)
-                elements[i, j] = 1 - miss
+                elements[i, j] = _combine(found.get(element, []), self.weak_weight, self.strong_weight)
             modality[i], bearer[i] = _heads(text)
         return Probabilities(elements, modality, bearer)
 
@@ -179,12 +176,17 @@ def cue_scores(texts: list[str], regexes: dict[str, dict[str, re.Pattern[str]]],
     out = np.zeros((len(texts), len(elements)))
     for i, text in enumerate(texts):
         for j, element in enumerate(elements):
-            miss = 1.0
-            for cue, pattern in regexes[element].items():
-                if pattern.search(text):
-                    miss *= 1 - (strong if cue in STRONG else weak)
-            out[i, j] = 1 - miss
+            fired = [cue for cue, pattern in regexes[element].items() if pattern.search(text)]
+            out[i, j] = _combine(fired, weak, strong)
     return out
+
+
+def _combine(cues: list[str], weak: float, strong: float) -> float:
+    """1 − Π(1 − w) over the distinct cues that fired: two independent cues outweigh one."""
+    miss = 1.0
+    for cue in cues:
+        miss *= 1 - (strong if cue in STRONG else weak)
+    return 1 - miss
 
 
 def head_scores(texts: list[str]) -> np.ndarray:
@@ -198,7 +200,6 @@ def _variants(spec: str) -> list[str]:
 
 
 _OBLIGATION_RE = re.compile(rf"\b(?:{OBLIGATION})\b", re.IGNORECASE)
-_PERMISSION_RE = re.compile(r"\b(?:may|can|could)\b", re.IGNORECASE)
 _CONDUCT_RE = re.compile(rf"\b(?:{'|'.join(CONDUCT_CUES.values())})\b", re.IGNORECASE)
 _RESULT_RE = re.compile(rf"\b(?:{'|'.join(RESULT_CUES.values())})\b", re.IGNORECASE)
 _STATE_RE = re.compile(rf"\b(?:{STATE_CUES})\b", re.IGNORECASE)
