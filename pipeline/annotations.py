@@ -3,14 +3,13 @@ and reduce several annotators' labels to one gold label per passage."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from .errors import AnnotationError
-from .io import atomic_write_text
+from .io import atomic_write_text, iter_jsonl
 from .records import Annotation
 
 ADJUDICATOR = "adjudicated"
@@ -25,19 +24,14 @@ def load_annotations(paths: Path | Iterable[Path]) -> list[Annotation]:
     for path in files:
         if not path.is_file():
             raise AnnotationError(path, "no such annotation file")
-        with path.open(encoding="utf-8") as handle:
-            for line_no, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    out.append(Annotation.model_validate(json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise AnnotationError(path, f"line {line_no}: not JSON ({exc.msg})") from exc
-                except ValidationError as exc:
-                    first = exc.errors()[0]
-                    reason = first["msg"].removeprefix("Value error, ")
-                    where = ".".join(str(p) for p in first["loc"])
-                    raise AnnotationError(path, f"line {line_no}: {where + ': ' if where else ''}{reason}") from exc
+        for line_no, row in iter_jsonl(path, AnnotationError):
+            try:
+                out.append(Annotation.model_validate(row))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                reason = first["msg"].removeprefix("Value error, ")
+                where = ".".join(str(p) for p in first["loc"])
+                raise AnnotationError(path, f"line {line_no}: {where + ': ' if where else ''}{reason}") from exc
     return out
 
 

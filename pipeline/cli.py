@@ -288,18 +288,11 @@ def classify(
 
 def _read_input_rows(path: Path) -> list[dict]:
     """JSON Lines of {id, text}: a bad line is an error naming the file and line."""
-    import json as json_
+    from .io import iter_jsonl
 
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json_.loads(line)
-            except json_.JSONDecodeError as exc:
-                raise DdlensError(path, f"line {line_no}: not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
-                raise DdlensError(path, f"line {line_no}: needs an id and a text")
-            rows.append(row)
+    for line_no, row in iter_jsonl(path):
+        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
+            raise DdlensError(path, f"line {line_no}: needs an id and a text")
+        rows.append(row)
     return rows

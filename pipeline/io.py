@@ -7,9 +7,10 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .errors import DdlensError
 from .records import Document, FileError, Passage
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -25,9 +26,17 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def read_jsonl(path: Path) -> list[dict]:
+def iter_jsonl(path: Path, error: type[DdlensError] = DdlensError) -> Iterator[tuple[int, object]]:
+    """(line number, parsed value) for each non-blank line; a line that is not JSON raises
+    `error` naming the file and the line."""
     with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield line_no, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise error(path, f"line {line_no}: not JSON ({exc.msg})") from exc
 
 
 def _passage_schema():
