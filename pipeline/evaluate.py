@@ -7,11 +7,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .records import Annotation
+from .records import BINDING_KINDS, Annotation
 from .scheme import load_scheme
 
 MIN_SUPPORT = 5  # elements with fewer gold positives are reported apart, not averaged
-LAW_KINDS = {"law", "act", "directive", "regulation", "decree", "ordinance"}
 
 
 def score(gold: Sequence[Annotation], predicted: Sequence[dict]) -> dict:
@@ -89,7 +88,7 @@ def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k:
             predicted[i] = label
     result = score(records, predicted)  # type: ignore[arg-type]
     kinds = kinds or {}
-    result["by_kind"] = breakdown(records, predicted, lambda r: "law" if kinds.get(r.doc_id) in LAW_KINDS else "strategy")  # type: ignore[arg-type]
+    result["by_kind"] = breakdown(records, predicted, lambda r: "law" if kinds.get(r.doc_id) in BINDING_KINDS else "strategy")  # type: ignore[arg-type]
     result["by_jurisdiction"] = breakdown(records, predicted, lambda r: r.jurisdiction)  # type: ignore[arg-type]
     result["folds"] = splitter.n_splits
     return result

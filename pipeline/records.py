@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MetaSource = Literal["manifest", "sidecar", "options", "unknown"]
 
+# document kinds (manifest `kind`) that bind: the rest (strategy, policy, guidance,
+# standard, …) state commitments
+BINDING_KINDS = frozenset({"law", "act", "directive", "regulation", "decree", "ordinance"})
+
 
 class BlockKind(str, Enum):
     heading = "heading"

@@ -1,0 +1,130 @@
+"""A coverage matrix as the files analysts open: long CSV, JSON, a workbook (wide levels
+sheet + evidence sheet) and a heatmap PNG. Every file is written atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from .io import atomic_write_text
+from .matrix import LEVEL_MEANING, LEVELS, Matrix
+
+# ordinal palette, light to dark (ColorBrewer Blues: readable in grey and by the colour-blind)
+LEVEL_COLOURS = dict(zip(LEVELS, ("#f7f7f7", "#c6dbef", "#6baed6", "#2171b5", "#08306b")))
+CSV_COLUMNS = ("element", "level", "n_passages", "n_documents", "share", "max_score", "conduct_share",
+               "result_share", "state_share", "operator_share", "evidence")
+
+
+def write_csv(matrix: Matrix, path: Path) -> None:
+    """Long table: one row per group × element; evidence as ';'-joined passage ids."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow((matrix.by, *CSV_COLUMNS))
+    for cell in matrix.cells:
+        row = cell.to_row()
+        writer.writerow((cell.group, *[";".join(row[c]) if c == "evidence" else row[c] for c in CSV_COLUMNS]))
+    atomic_write_text(path, buffer.getvalue())
+
+
+def write_json(matrix: Matrix, path: Path, card: dict | None = None) -> None:
+    data = matrix.to_json()
+    data["model_card"] = card_summary(card or {})
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def card_summary(card: dict) -> dict:
+    """The figures a reader of the matrix needs from the model card."""
+    metrics = card.get("metrics", {})
+    return {
+        "name": card.get("name"), "created": card.get("created"), "scheme_version": card.get("scheme_version"),
+        "n_train": card.get("n_train"), "thresholds": card.get("thresholds", {}),
+        "cv_folds": metrics.get("folds"), "elements_macro_f1": metrics.get("elements_macro_f1"),
+        "modality_macro_f1": metrics.get("modality", {}).get("macro_f1"),
+        "bearer_macro_f1": metrics.get("bearer", {}).get("macro_f1"),
+        "per_label_f1": {k: v.get("f1") for k, v in metrics.get("per_label", {}).items()},
+    }
+
+
+def write_xlsx(matrix: Matrix, path: Path) -> None:
+    """Sheet `matrix`: group × element levels, coloured; `evidence`: every cell's passages
+    with citation, text and scores; `levels`: what each level means."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "matrix"
+    sheet.append([matrix.by, *matrix.elements])
+    for group in matrix.groups:
+        sheet.append([group, *[matrix.cell(group, e).level for e in matrix.elements]])
+    for row in sheet.iter_rows(min_row=2, min_col=2):
+        for cell in row:
+            colour = LEVEL_COLOURS[cell.value].lstrip("#")
+            cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
+            if LEVELS.index(cell.value) >= 3:
+                cell.font = Font(color="FFFFFF")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "B2"
+    for column in "BCDEFGHIJ":
+        sheet.column_dimensions[column].width = 16
+
+    evidence = book.create_sheet("evidence")
+    evidence.append([matrix.by, "element", "cell level", "rank", "reference", "citation", "page", "title", "year",
+                     "document kind", "passage level", "score", "modality", "bearer", "text", "passage_id"])
+    for cell in matrix.cells:
+        for rank, e in enumerate(cell.evidence, 1):
+            evidence.append([cell.group, cell.element, cell.level, rank, e.reference, e.citation, e.pages, e.title,
+                             e.year, e.doc_kind, e.level, e.score, e.modality, e.bearer, e.text, e.passage_id])
+    evidence.column_dimensions["E"].width = 50
+    evidence.column_dimensions["O"].width = 90
+    for row in evidence.iter_rows(min_row=2, min_col=15, max_col=15):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    evidence.freeze_panes = "C2"
+
+    legend = book.create_sheet("levels")
+    legend.append(["level", "meaning"])
+    for level, meaning in LEVEL_MEANING.items():
+        legend.append([level, meaning])
+    legend.column_dimensions["B"].width = 100
+    _save_atomic(path, book.save)
+
+
+def write_heatmap(matrix: Matrix, path: Path, title: str = "") -> None:
+    """Groups × elements coloured by level, the level's short name in each cell."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    grid = [[LEVELS.index(matrix.cell(g, e).level) for e in matrix.elements] for g in matrix.groups]
+    height = 1.6 + 0.28 * max(len(matrix.groups), 1)
+    fig, ax = plt.subplots(figsize=(9, height), dpi=110)
+    cmap = ListedColormap([LEVEL_COLOURS[level] for level in LEVELS])
+    ax.imshow(grid or [[0] * len(matrix.elements)], cmap=cmap, norm=BoundaryNorm(range(len(LEVELS) + 1), len(LEVELS)),
+              aspect="auto")
+    ax.set_xticks(range(len(matrix.elements)), [e.replace("_", " ") for e in matrix.elements], rotation=35, ha="right",
+                  fontsize=8)
+    ax.set_yticks(range(len(matrix.groups)), matrix.groups, fontsize=7)
+    ax.tick_params(length=0)
+    ax.set_xticks([x - 0.5 for x in range(1, len(matrix.elements))], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, len(matrix.groups))], minor=True)
+    ax.grid(which="minor", color="white", linewidth=1)
+    handles = [Patch(facecolor=LEVEL_COLOURS[level], edgecolor="#999", label=level) for level in LEVELS]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    _save_atomic(path, lambda target: fig.savefig(target, format="png", bbox_inches="tight"))
+    plt.close(fig)
+
+
+def _save_atomic(path: Path, save) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    save(tmp)
+    os.replace(tmp, path)

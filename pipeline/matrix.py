@@ -1,0 +1,332 @@
+"""Coverage matrices: which jurisdictions (or documents) build in which due-diligence
+element, at which level, and the passages that show it.
+
+A passage supports an element when the classifier tagged it (its score passed the model's
+tuned threshold) and the score reaches `min_score`. Its level follows from where it stands
+and what it imposes; a cell takes the highest level among its passages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .cite import cite_pages, cite_path
+from .errors import DdlensError
+from .records import BINDING_KINDS, Passage, Prediction
+from .scheme import load_scheme
+
+LEVELS = ("absent", "mentioned", "policy", "law:conduct", "law:result")
+LEVEL_MEANING = {
+    "absent": "No passage supports the element.",
+    "mentioned": "Only passages that impose nothing: recitals, titles, footnotes, background, "
+                 "definitions (modality none).",
+    "policy": "A commitment in a non-binding document (strategy, policy, guidance, standard).",
+    "law:conduct": "A binding act (law, act, directive, regulation, decree) imposes it as an "
+                   "obligation of conduct: best efforts, appropriate measures.",
+    "law:result": "A binding act imposes it as an obligation of result: a specified outcome, "
+                  "act or deadline.",
+}
+# passage kinds that never impose anything, whatever their wording
+DECLARATORY_KINDS = frozenset({"recital", "title", "footnote", "closing"})
+EVIDENCE_TEXT_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One passage behind a cell, citable as it stands."""
+
+    passage_id: str
+    doc_id: str
+    jurisdiction: str
+    title: str
+    year: int | None
+    doc_kind: str
+    citation: str
+    pages: str
+    text: str
+    element: str
+    score: float
+    modality: str
+    bearer: str
+    level: str
+
+    @property
+    def reference(self) -> str:
+        """"Title (year), Article 21(2)(d), p. 12": what an analyst pastes into a footnote."""
+        year = f" ({self.year})" if self.year else ""
+        return ", ".join(p for p in (f"{self.title}{year}", self.citation, self.pages) if p)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "reference": self.reference}
+
+
+@dataclass
+class Cell:
+    group: str
+    element: str
+    level: str
+    n_passages: int
+    n_documents: int
+    share: float
+    max_score: float
+    conduct_share: float
+    result_share: float
+    state_share: float
+    operator_share: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_row(self) -> dict:
+        """The long-table row: evidence as passage ids."""
+        row = {k: v for k, v in asdict(self).items() if k != "evidence"}
+        row["evidence"] = [e.passage_id for e in self.evidence]
+        return row
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a matrix command looks at; documents are kept or dropped whole."""
+
+    kinds: frozenset[str] | None = None
+    years: tuple[int, int] | None = None
+    jurisdictions: frozenset[str] | None = None
+    min_score: float = 0.0
+
+    def keeps(self, doc: dict) -> bool:
+        if self.kinds is not None and not (doc["kind"] in self.kinds or _kind_group(doc["kind"]) in self.kinds):
+            return False
+        if self.years is not None and (doc.get("year") is None or not self.years[0] <= doc["year"] <= self.years[1]):
+            return False
+        return self.jurisdictions is None or doc["jurisdiction"] in self.jurisdictions
+
+    def describe(self) -> dict:
+        return {"kinds": sorted(self.kinds) if self.kinds else None, "years": list(self.years) if self.years else None,
+                "jurisdictions": sorted(self.jurisdictions) if self.jurisdictions else None,
+                "min_score": self.min_score}
+
+
+def parse_filters(kind: str | None = None, years: str | None = None, jurisdictions: str | None = None,
+                  min_score: float = 0.0) -> Filters:
+    """Command-line strings → Filters: `--kind law,directive` (or the groups `binding`,
+    `non-binding`), `--years 2015-2024` (or one year), `--jurisdictions ee,fi,eu`."""
+    span = None
+    if years:
+        match = re.fullmatch(r"\s*(\d{4})\s*(?:[-–:]\s*(\d{4})\s*)?", years)
+        if not match:
+            raise ValueError(f"--years {years!r}: expected YYYY or YYYY-YYYY")
+        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+        span = (min(low, high), max(low, high))
+    if not 0.0 <= min_score <= 1.0:
+        raise ValueError(f"--min-score {min_score}: expected a score between 0 and 1")
+    return Filters(kinds=_split(kind), years=span, jurisdictions=_split(jurisdictions), min_score=min_score)
+
+
+def _split(value: str | None) -> frozenset[str] | None:
+    items = frozenset(v.strip().lower() for v in (value or "").split(",") if v.strip())
+    return items or None
+
+
+def _kind_group(kind: str) -> str:
+    return "binding" if kind in BINDING_KINDS else "non-binding"
+
+
+@dataclass
+class RunData:
+    """The three files of a classified run folder, joined."""
+
+    folder: Path
+    documents: dict[str, dict]
+    passages: list[Passage]
+    predictions: dict[str, Prediction]
+
+    @property
+    def model(self) -> str:
+        return next(iter(self.predictions.values())).model if self.predictions else "none"
+
+
+def load_run(run: Path) -> RunData:
+    """Read RUN/{documents.jsonl, passages.parquet, predictions.parquet}; a missing or
+    stale file is an error that says which command makes it."""
+    from .io import iter_jsonl, read_passages, read_predictions
+
+    needs = {"documents.jsonl": "ddlens ingest --out", "passages.parquet": "ddlens ingest --out",
+             "predictions.parquet": "ddlens classify"}
+    for name, command in needs.items():
+        if not (run / name).is_file():
+            raise DdlensError(run / name, f"missing: run `{command} {run}` first")
+    documents = {}
+    for line_no, row in iter_jsonl(run / "documents.jsonl"):
+        if not isinstance(row, dict) or "doc_id" not in row:
+            raise DdlensError(run / "documents.jsonl", f"line {line_no}: not a document record")
+        documents[row["doc_id"]] = row
+    passages = read_passages(run / "passages.parquet")
+    predictions = {p.passage_id: p for p in read_predictions(run / "predictions.parquet")}
+    unscored = sum(p.id not in predictions for p in passages)
+    if unscored:
+        raise DdlensError(run / "predictions.parquet",
+                          f"{unscored} of {len(passages)} passages have no prediction: rerun `ddlens classify {run}`")
+    return RunData(run, documents, passages, predictions)
+
+
+def passage_level(passage_kind: str, doc_kind: str, modality: str) -> str:
+    """The level one passage gives its elements."""
+    if passage_kind in DECLARATORY_KINDS or modality == "none":
+        return "mentioned"
+    if doc_kind not in BINDING_KINDS:
+        return "policy"
+    return "law:result" if modality == "result" else "law:conduct"
+
+
+def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidence]:
+    """One Evidence per (passage, element) the classifier tagged, in the kept documents."""
+    out = []
+    for passage in run.passages:
+        doc = run.documents.get(passage.doc_id)
+        if doc is None or not filters.keeps(doc):
+            continue
+        prediction = run.predictions[passage.id]
+        for element in prediction.elements:
+            score = prediction.scores.get(element, 0.0)
+            if score < filters.min_score:
+                continue
+            text = passage.text if not passage.context else f"{passage.context} … {passage.text}"
+            out.append(Evidence(
+                passage_id=passage.id, doc_id=passage.doc_id, jurisdiction=doc["jurisdiction"],
+                title=doc.get("title", passage.doc_id), year=doc.get("year"), doc_kind=doc["kind"],
+                citation=cite_path(passage.path, passage.kind), pages=cite_pages(passage.page_start, passage.page_end),
+                text=_clip(text), element=element, score=round(score, 4), modality=prediction.modality,
+                bearer=prediction.bearer, level=passage_level(passage.kind, doc["kind"], prediction.modality),
+            ))
+    return out
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= EVIDENCE_TEXT_CHARS else text[: EVIDENCE_TEXT_CHARS - 1].rstrip() + "…"
+
+
+def strength(evidence: Evidence) -> tuple[int, float]:
+    """Evidence order: the level it proves first, then the score."""
+    return LEVELS.index(evidence.level), evidence.score
+
+
+def build_cells(evidence: Iterable[Evidence], totals: dict[str, int], key: Callable[[Evidence], str],
+                top: int = 5) -> list[Cell]:
+    """One cell per (group, element) for every group in `totals` (its passage count)."""
+    elements = load_scheme().elements
+    by_cell: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
+    for item in evidence:
+        by_cell[key(item), item.element].append(item)
+    cells = []
+    for group in totals:
+        for element in elements:
+            items = sorted(by_cell.get((group, element), []), key=strength, reverse=True)
+            n = len(items)
+            cells.append(Cell(
+                group=group, element=element, level=items[0].level if items else "absent", n_passages=n,
+                n_documents=len({e.doc_id for e in items}),
+                share=round(n / totals[group], 4) if totals[group] else 0.0,
+                max_score=max((e.score for e in items), default=0.0),
+                conduct_share=_share(items, "modality", "conduct"), result_share=_share(items, "modality", "result"),
+                state_share=_share(items, "bearer", "state"), operator_share=_share(items, "bearer", "operator"),
+                evidence=items[:top],
+            ))
+    return cells
+
+
+def _share(items: list[Evidence], attribute: str, value: str) -> float:
+    return round(sum(getattr(e, attribute) == value for e in items) / len(items), 4) if items else 0.0
+
+
+@dataclass
+class Matrix:
+    """Cells for the kept groups, with what an analyst needs to read them."""
+
+    by: str
+    groups: list[str]
+    elements: tuple[str, ...]
+    cells: list[Cell]
+    documents: list[dict]
+    filters: Filters
+    model: str
+    n_passages: int
+
+    def cell(self, group: str, element: str) -> Cell:
+        return next(c for c in self.cells if c.group == group and c.element == element)
+
+    def to_json(self) -> dict:
+        return {
+            "by": self.by, "model": self.model, "filters": self.filters.describe(), "levels": LEVEL_MEANING,
+            "elements": list(self.elements), "element_names": load_scheme().element_names, "groups": self.groups,
+            "n_passages": self.n_passages, "documents": self.documents,
+            "cells": [{**c.to_row(), "evidence": [e.to_dict() for e in c.evidence]} for c in self.cells],
+        }
+
+
+def coverage(run: RunData, filters: Filters = Filters(), by: str = "jurisdiction", top: int = 5) -> Matrix:
+    """The matrix of `by` (jurisdiction or doc_id) × element over the kept documents."""
+    if by not in ("jurisdiction", "doc_id"):
+        raise ValueError(f"cannot group by {by!r}")
+    kept = {d: doc for d, doc in run.documents.items() if filters.keeps(doc)}
+    totals = {(doc["jurisdiction"] if by == "jurisdiction" else d): 0 for d, doc in kept.items()}
+    for passage in run.passages:
+        if passage.doc_id in kept:
+            totals[kept[passage.doc_id]["jurisdiction"] if by == "jurisdiction" else passage.doc_id] += 1
+    totals = dict(sorted(totals.items()))
+    evidence = collect_evidence(run, filters)
+    key: Callable[[Evidence], str] = (lambda e: e.jurisdiction) if by == "jurisdiction" else (lambda e: e.doc_id)
+    documents = [_document_row(doc, totals if by == "doc_id" else None) for doc in kept.values()]
+    return Matrix(by, list(totals), load_scheme().elements, build_cells(evidence, totals, key, top),
+                  sorted(documents, key=lambda d: (d["jurisdiction"], d.get("year") or 0, d["doc_id"])),
+                  filters, run.model, sum(totals.values()))
+
+
+def _document_row(doc: dict, counts: dict[str, int] | None) -> dict:
+    keep = ("doc_id", "jurisdiction", "title", "year", "kind", "language", "pages", "format")
+    row = {k: doc.get(k) for k in keep}
+    if counts is not None:
+        row["n_passages"] = counts.get(doc["doc_id"], 0)
+    return row
+
+
+def compare(run: RunData, jurisdictions: list[str], filters: Filters = Filters(), top: int = 3) -> Matrix:
+    """Any number of jurisdictions side by side (in the order given)."""
+    wanted = [j.lower() for j in jurisdictions]
+    unknown = sorted(set(wanted) - {d["jurisdiction"] for d in run.documents.values()})
+    if unknown:
+        raise DdlensError(run.folder, f"no documents for jurisdiction(s) {', '.join(unknown)}")
+    matrix = coverage(run, Filters(filters.kinds, filters.years, frozenset(wanted), filters.min_score), top=top)
+    matrix.groups = [j for j in wanted if j in matrix.groups]
+    return matrix
+
+
+@dataclass
+class DiffRow:
+    element: str
+    level_a: str
+    level_b: str
+    verdict: str  # "only A", "only B", "both", "neither"
+    evidence_a: list[Evidence]
+    evidence_b: list[Evidence]
+
+    def to_dict(self) -> dict:
+        return {"element": self.element, "level_a": self.level_a, "level_b": self.level_b, "verdict": self.verdict,
+                "evidence_a": [e.to_dict() for e in self.evidence_a], "evidence_b": [e.to_dict() for e in self.evidence_b]}
+
+
+def diff(run: RunData, doc_a: str, doc_b: str, min_score: float = 0.0, top: int = 3) -> list[DiffRow]:
+    """What one document covers that the other does not, element by element."""
+    for doc in (doc_a, doc_b):
+        if doc not in run.documents:
+            raise DdlensError(run.folder, f"no document {doc!r} in this run (see documents.jsonl)")
+    matrix = coverage(run, Filters(min_score=min_score), by="doc_id", top=top)
+    rows = []
+    for element in matrix.elements:
+        a, b = matrix.cell(doc_a, element), matrix.cell(doc_b, element)
+        has_a, has_b = a.level != "absent", b.level != "absent"
+        verdict = "both" if has_a and has_b else "only A" if has_a else "only B" if has_b else "neither"
+        rows.append(DiffRow(element, a.level, b.level, verdict, a.evidence, b.evidence))
+    return rows
+

@@ -1,0 +1,194 @@
+"""The coverage matrix on a hand-built run (known passages and predictions → known levels,
+shares and evidence), its filters, compare, diff and the files it writes."""
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cite import cite_pages, cite_path
+from pipeline.cli import app
+from pipeline.errors import DdlensError
+from pipeline.export import write_csv, write_heatmap, write_xlsx
+from pipeline.io import write_jsonl, write_passages, write_predictions
+from pipeline.matrix import coverage, diff, load_run, parse_filters, passage_level
+from pipeline.matrix import compare as compare_matrix
+from pipeline.records import Passage, Prediction
+from pipeline.scheme import load_scheme
+
+DOCS = [
+    {"doc_id": "aa-law", "jurisdiction": "aa", "title": "Cyber Act", "year": 2020, "kind": "law"},
+    {"doc_id": "aa-strat", "jurisdiction": "aa", "title": "Aa Strategy", "year": 2018, "kind": "strategy"},
+    {"doc_id": "bb-strat", "jurisdiction": "bb", "title": "Bb Strategy", "year": 2022, "kind": "strategy"},
+    {"doc_id": "cc-dir", "jurisdiction": "cc", "title": "Directive", "year": 2016, "kind": "directive"},
+]
+# id, doc, path, passage kind, {element: score}, modality, bearer, page
+ROWS = [
+    ("aa-law:1", "aa-law", ["Article 3", "1"], "paragraph", {"risk_assessment": 0.9}, "result", "operator", 2),
+    ("aa-law:2", "aa-law", ["Article 3", "2", "(b)"], "point", {"risk_assessment": 0.6}, "conduct", "state", 3),
+    ("aa-law:3", "aa-law", ["Recital 4"], "recital", {"information_exchange": 0.95}, "none", "none", 1),
+    ("aa-strat:1", "aa-strat", ["Section 2.1", "para 3"], "section-paragraph", {"information_exchange": 0.7}, "conduct", "state", 5),
+    ("aa-strat:2", "aa-strat", ["Introduction", "para 1"], "section-paragraph", {}, "none", "none", 1),
+    ("bb-strat:1", "bb-strat", ["Vision", "para 2"], "section-paragraph", {"no_harm": 0.8}, "none", "none", 4),
+    ("bb-strat:2", "bb-strat", ["Vision", "para 3"], "section-paragraph", {}, "none", "none", 4),
+    ("cc-dir:1", "cc-dir", ["Chapter II", "Article 21", "1"], "paragraph", {"necessary_measures": 0.8}, "conduct", "operator", 7),
+    ("cc-dir:2", "cc-dir", ["Chapter II", "Article 21", "2"], "paragraph", {"necessary_measures": 0.3}, "result", "operator", 7),
+]
+
+
+@pytest.fixture()
+def run_dir(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    write_jsonl(run / "documents.jsonl", DOCS)
+    jur = {d["doc_id"]: d["jurisdiction"] for d in DOCS}
+    write_passages(run / "passages.parquet", [
+        Passage(id=pid, doc_id=doc, jurisdiction=jur[doc], path=path, kind=kind, text=f"Text of {pid}.",
+                page_start=page, page_end=page) for pid, doc, path, kind, _, _, _, page in ROWS])
+    elements = load_scheme().elements
+    write_predictions(run / "predictions.parquet", [
+        Prediction(passage_id=pid, model="linear", elements=list(tagged),
+                   scores={e: tagged.get(e, 0.01) for e in elements}, modality=modality,
+                   modality_scores={"conduct": 0.3, "result": 0.3, "none": 0.4}, bearer=bearer,
+                   bearer_scores={"state": 0.25, "operator": 0.25, "other": 0.25, "none": 0.25})
+        for pid, _, _, _, tagged, modality, bearer, _ in ROWS])
+    return run
+
+
+def test_levels_shares_and_evidence(run_dir):
+    m = coverage(load_run(run_dir))
+    assert m.groups == ["aa", "bb", "cc"] and len(m.cells) == 3 * 9 and m.n_passages == 9
+    risk = m.cell("aa", "risk_assessment")
+    assert (risk.level, risk.n_passages, risk.n_documents, risk.share, risk.max_score) == ("law:result", 2, 1, 0.4, 0.9)
+    assert (risk.conduct_share, risk.result_share, risk.state_share, risk.operator_share) == (0.5, 0.5, 0.5, 0.5)
+    assert [e.passage_id for e in risk.evidence] == ["aa-law:1", "aa-law:2"]
+    assert risk.evidence[1].reference == "Cyber Act (2020), Article 3(2)(b), p. 3"
+    info = m.cell("aa", "information_exchange")  # a strategy commitment outranks a recital
+    assert (info.level, info.n_documents) == ("policy", 2)
+    assert [e.passage_id for e in info.evidence] == ["aa-strat:1", "aa-law:3"]
+    assert m.cell("bb", "no_harm").level == "mentioned"
+    assert m.cell("cc", "necessary_measures").level == "law:result"
+    assert m.cell("bb", "good_faith").level == "absent" and m.cell("bb", "good_faith").evidence == []
+
+
+@pytest.mark.parametrize(("passage_kind", "doc_kind", "modality", "level"), [
+    ("recital", "directive", "result", "mentioned"), ("paragraph", "law", "none", "mentioned"),
+    ("paragraph", "strategy", "result", "policy"), ("paragraph", "regulation", "conduct", "law:conduct"),
+    ("point", "directive", "result", "law:result"), ("title", "law", "conduct", "mentioned"),
+])
+def test_passage_level(passage_kind, doc_kind, modality, level):
+    assert passage_level(passage_kind, doc_kind, modality) == level
+
+
+def test_filters(run_dir):
+    run = load_run(run_dir)
+    strategies = coverage(run, parse_filters(kind="strategy"))
+    assert strategies.groups == ["aa", "bb"]
+    assert strategies.cell("aa", "risk_assessment").level == "absent"
+    assert [e.passage_id for e in strategies.cell("aa", "information_exchange").evidence] == ["aa-strat:1"]
+    assert coverage(run, parse_filters(kind="binding")).groups == ["aa", "cc"]
+    recent = coverage(run, parse_filters(years="2019-2024"))
+    assert recent.groups == ["aa", "bb"] and recent.cell("aa", "information_exchange").level == "mentioned"
+    assert coverage(run, parse_filters(jurisdictions="cc, BB")).groups == ["bb", "cc"]
+    strict = coverage(run, parse_filters(min_score=0.5))
+    assert strict.cell("cc", "necessary_measures").level == "law:conduct"
+    assert strict.cell("cc", "necessary_measures").n_passages == 1
+    with pytest.raises(ValueError, match="--years"):
+        parse_filters(years="2015 to 2020")
+    with pytest.raises(ValueError, match="--min-score"):
+        parse_filters(min_score=2)
+
+
+def test_compare_and_diff(run_dir):
+    run = load_run(run_dir)
+    side = compare_matrix(run, ["cc", "aa"])
+    assert side.groups == ["cc", "aa"]
+    assert side.cell("cc", "necessary_measures").level == "law:result"
+    with pytest.raises(DdlensError, match="zz"):
+        compare_matrix(run, ["aa", "zz"])
+    rows = {r.element: r for r in diff(run, "aa-law", "aa-strat")}
+    assert (rows["risk_assessment"].verdict, rows["risk_assessment"].level_a) == ("only A", "law:result")
+    assert (rows["information_exchange"].verdict, rows["information_exchange"].level_b) == ("both", "policy")
+    assert rows["no_harm"].verdict == "neither"
+    assert [e.passage_id for e in rows["information_exchange"].evidence_a] == ["aa-law:3"]
+    with pytest.raises(DdlensError, match="no document 'nope'"):
+        diff(run, "aa-law", "nope")
+
+
+def test_written_files(run_dir, tmp_path):
+    m = coverage(load_run(run_dir))
+    write_csv(m, tmp_path / "m.csv")
+    rows = list(csv.DictReader((tmp_path / "m.csv").open()))
+    assert len(rows) == 27 and list(rows[0])[:3] == ["jurisdiction", "element", "level"]
+    row = next(r for r in rows if r["jurisdiction"] == "aa" and r["element"] == "risk_assessment")
+    assert (row["level"], row["share"], row["evidence"]) == ("law:result", "0.4", "aa-law:1;aa-law:2")
+
+    from openpyxl import load_workbook
+
+    write_xlsx(m, tmp_path / "m.xlsx")
+    book = load_workbook(tmp_path / "m.xlsx")
+    assert book.sheetnames == ["matrix", "evidence", "levels"]
+    wide = book["matrix"]
+    header = [c.value for c in wide[1]]
+    assert header[0] == "jurisdiction" and header[1:] == list(m.elements)
+    aa = next(r for r in wide.iter_rows(values_only=True) if r[0] == "aa")
+    assert aa[header.index("risk_assessment")] == "law:result" and aa[header.index("good_faith")] == "absent"
+    evidence = list(book["evidence"].iter_rows(min_row=2, values_only=True))
+    assert len(evidence) == 7  # one row per (passage, tagged element) kept as evidence
+    assert ("aa", "risk_assessment", "law:result", 1, "Cyber Act (2020), Article 3(1), p. 2") == evidence[0][:5]
+
+    from PIL import Image
+
+    write_heatmap(m, tmp_path / "h.png")
+    with Image.open(tmp_path / "h.png") as image:
+        assert image.format == "PNG" and image.width > 400 and image.height > 150
+
+
+@pytest.mark.parametrize(("path", "kind", "expected"), [
+    (["Chapter IV", "Article 21", "2", "(d)"], "paragraph", "Article 21(2)(d)"),
+    (["Recital 79"], "recital", "Recital 79"),
+    (["§ 5", "1", "(aa)"], "point", "§ 5(1)(aa)"),
+    (["Part III", "Section 31", "1"], "paragraph", "Section 31(1)"),
+    (["Section 3", "Section 3.2", "para 4"], "section-paragraph", "Section 3.2, para 4"),
+    (["Vision and objectives", "para 13"], "section-paragraph", "“Vision and objectives”, para 13"),
+    (["Annex", "para 1", "subpara 6"], "subparagraph", "Annex, para 1, subpara 6"),
+    (["Chapter 1", "Article 8"], "article", "Article 8"),
+    (["x"], "title", "Title"),
+])
+def test_citations(path, kind, expected):
+    assert cite_path(path, kind) == expected
+
+
+def test_pages():
+    assert (cite_pages(3, 3), cite_pages(3, 5), cite_pages(None, None)) == ("p. 3", "pp. 3–5", "")
+
+
+runner = CliRunner()
+
+
+def test_cli_matrix_compare_diff(run_dir, tmp_path):
+    result = runner.invoke(app, ["matrix", str(run_dir), "--kind", "law,strategy", "--min-score", "0.5"])
+    assert result.exit_code == 0, result.output
+    for name in ("matrix.csv", "matrix.json", "matrix.xlsx", "heatmap.png", "report.html"):
+        assert (run_dir / name).stat().st_size > 0, name
+    data = json.loads((run_dir / "matrix.json").read_text())
+    assert data["filters"]["kinds"] == ["law", "strategy"] and data["groups"] == ["aa", "bb"]
+    cell = next(c for c in data["cells"] if c["group"] == "aa" and c["element"] == "risk_assessment")
+    assert cell["evidence"][0]["reference"] == "Cyber Act (2020), Article 3(1), p. 2"
+
+    compared = runner.invoke(app, ["compare", str(run_dir), "cc", "aa", "--json"])
+    assert compared.exit_code == 0, compared.output
+    assert json.loads(compared.stdout)["groups"] == ["cc", "aa"]
+    table = runner.invoke(app, ["compare", str(run_dir), "aa", "bb"])
+    assert "law:result" in table.stdout and "Cyber Act" in table.stdout
+
+    diffed = runner.invoke(app, ["diff", str(run_dir), "aa-law", "aa-strat", "--json"])
+    verdicts = {r["element"]: r["verdict"] for r in json.loads(diffed.stdout)["rows"]}
+    assert verdicts["risk_assessment"] == "only A" and verdicts["information_exchange"] == "both"
+
+    bad = runner.invoke(app, ["matrix", str(run_dir), "--years", "soon"])
+    assert bad.exit_code == 1 and "--years 'soon'" in bad.output
+    (run_dir / "predictions.parquet").unlink()
+    missing = runner.invoke(app, ["matrix", str(run_dir)])
+    assert missing.exit_code == 1 and "predictions.parquet: missing: run `ddlens classify" in missing.output
