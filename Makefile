@@ -20,9 +20,8 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(BIN)/ddlens corpus fetch
-	$(BIN)/ddlens ingest --out $(RUN)
-	$(BIN)/ddlens classify $(RUN)
-	@echo "Run folder: $(RUN) (documents.jsonl, passages.parquet, predictions.parquet, errors.jsonl, run.json)"
+	$(BIN)/ddlens run --out $(RUN)
+	@echo "Run folder: $(RUN): documents, passages, predictions, matrix.{csv,json,xlsx}, heatmap.png, report.html"
 
 # Rebuild every model in models/ from annotations/ (grouped 5-fold CV metrics in each card).
 train: setup

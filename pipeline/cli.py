@@ -113,28 +113,35 @@ def ingest(
 
     Writes RUN/documents.jsonl, RUN/passages.parquet, RUN/errors.jsonl and RUN/run.json.
     """
-    from .io import environment_versions, write_run
-    from .runner import expand_inputs, ingest_batch, run_info
-
-    settings = replace(Settings(), pdf_backend=backend)
     if backend not in BACKENDS:
         console.print(f"[red]error[/red] unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
         raise typer.Exit(code=1)
+    given = {k: v for k, v in {"jurisdiction": jurisdiction, "kind": kind, "year": year, "title": title}.items() if v is not None}
+    options = DocumentMeta(doc_id="options", **given) if given else None
+    with _progress() as progress:
+        result = _ingest(paths, out, replace(Settings(), pdf_backend=backend), options, jobs, progress)
+    if not result.documents or (strict and result.errors):
+        raise typer.Exit(code=1)
+
+
+def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options: Optional[DocumentMeta], jobs: int,
+            progress: Progress):
+    """Ingest into a run folder and report each failure; shared by `ingest` and `run`."""
+    from .io import environment_versions, write_run
+    from .runner import expand_inputs, ingest_batch, run_info
+
     try:
         manifest = load_manifest(settings.manifest)
         files = expand_inputs(paths) if paths else corpus_paths(manifest, settings.corpus_files)
     except DdlensError as exc:
         _fail(exc)
-    given = {k: v for k, v in {"jurisdiction": jurisdiction, "kind": kind, "year": year, "title": title}.items() if v is not None}
-    options = DocumentMeta(doc_id="options", **given) if given else None
     started = time.perf_counter()
-    with _progress() as progress:
-        task = progress.add_task("ingest", total=len(files), current="")
-        result = ingest_batch(
-            files, manifest, settings, options,
-            on_file=lambda p: progress.update(task, advance=1, current=p.name),
-            jobs=jobs or min(4, os.cpu_count() or 1),
-        )
+    task = progress.add_task("ingest", total=len(files), current="")
+    result = ingest_batch(
+        files, manifest, settings, options,
+        on_file=lambda p: progress.update(task, advance=1, current=p.name),
+        jobs=jobs or min(4, os.cpu_count() or 1),
+    )
     seconds = time.perf_counter() - started
     write_run(out, result.documents, result.passages, result.errors, run_info(result, settings, environment_versions(), seconds))
     for err in result.errors:
@@ -147,8 +154,7 @@ def ingest(
         f"ingested {len(result.documents)}/{len(files)} files ({pages} PDF pages) into "
         f"{len(result.passages)} passages in {seconds:.1f}s; {len(result.errors)} failed → {out}"
     )
-    if not result.documents or (strict and result.errors):
-        raise typer.Exit(code=1)
+    return result
 
 
 def _models_dir() -> Path:
@@ -256,32 +262,53 @@ def classify(
 ) -> None:
     """Tag passages with elements, modality and bearer (scores included)."""
     from .classify import classify_texts
-    from .io import read_passages, write_jsonl, write_predictions
+    from .io import write_jsonl
     from .train import best_model_name, load_model
 
     source = source or Settings().default_run
     name = model or best_model_name(_models_dir())
+    if source.is_dir():
+        with _progress() as progress:
+            _classify_run(source, name, progress, out)
+        return
     try:
-        if source.is_dir():
-            passages = read_passages(source / "passages.parquet")
-            ids, texts = [p.id for p in passages], [p.text for p in passages]
-        elif source.is_file():
-            rows = _read_input_rows(source)
-            ids, texts = [str(r["id"]) for r in rows], [str(r["text"]) for r in rows]
-        else:
+        if not source.is_file():
             raise DdlensError(source, "no such run folder or file")
+        rows = _read_input_rows(source)
         fitted = load_model(name, _models_dir())
     except DdlensError as exc:
         _fail(exc)
     with _progress() as progress:
-        task = progress.add_task(f"classify ({name})", total=len(texts), current="")
-        predictions = classify_texts(ids, texts, fitted, name, on_batch=lambda n: progress.update(task, advance=n))
-    if source.is_dir():
-        target = out or source / "predictions.parquet"
-        write_predictions(target, predictions)
-    else:
-        target = out or source.with_suffix(".predictions.jsonl")
-        write_jsonl(target, ({"id": p.passage_id, **p.model_dump(exclude={"passage_id"})} for p in predictions))
+        task = progress.add_task(f"classify ({name})", total=len(rows), current="")
+        predictions = classify_texts([str(r["id"]) for r in rows], [str(r["text"]) for r in rows], fitted, name,
+                                     on_batch=lambda n: progress.update(task, advance=n))
+    target = out or source.with_suffix(".predictions.jsonl")
+    write_jsonl(target, ({"id": p.passage_id, **p.model_dump(exclude={"passage_id"})} for p in predictions))
+    _report_tagged(predictions, name, target)
+
+
+def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] = None) -> None:
+    """Classify every passage of a run folder into RUN/predictions.parquet."""
+    from .classify import classify_texts
+    from .io import read_passages, write_predictions
+    from .train import load_model
+
+    try:
+        passages = read_passages(run / "passages.parquet") if (run / "passages.parquet").is_file() else None
+        if passages is None:
+            raise DdlensError(run / "passages.parquet", f"missing: run `ddlens ingest --out {run}` first")
+        fitted = load_model(name, _models_dir())
+    except DdlensError as exc:
+        _fail(exc)
+    task = progress.add_task(f"classify ({name})", total=len(passages), current="")
+    predictions = classify_texts([p.id for p in passages], [p.text for p in passages], fitted, name,
+                                 on_batch=lambda n: progress.update(task, advance=n))
+    target = out or run / "predictions.parquet"
+    write_predictions(target, predictions)
+    _report_tagged(predictions, name, target)
+
+
+def _report_tagged(predictions: list, name: str, target: Path) -> None:
     tagged = sum(bool(p.elements) for p in predictions)
     console.print(f"classified {len(predictions)} passages with {name}: {tagged} carry at least one element → {target}")
 
@@ -296,3 +323,156 @@ def _read_input_rows(path: Path) -> list[dict]:
             raise DdlensError(path, f"line {line_no}: needs an id and a text")
         rows.append(row)
     return rows
+
+
+_KIND = typer.Option(None, "--kind", help="Document kinds, comma-separated (law, directive, strategy, …, or binding / non-binding).")
+_YEARS = typer.Option(None, "--years", help="Years of the documents: 2015-2024, or one year.")
+_JURISDICTIONS = typer.Option(None, "--jurisdictions", help="Jurisdiction codes, comma-separated: ee,fi,eu.")
+_MIN_SCORE = typer.Option(0.0, "--min-score", help="Count a passage only if its element score reaches this (0-1).")
+
+
+def _filters(kind: Optional[str], years: Optional[str], jurisdictions: Optional[str], min_score: float):
+    from .matrix import parse_filters
+
+    try:
+        return parse_filters(kind, years, jurisdictions, min_score)
+    except ValueError as exc:
+        console.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+
+
+def _load_run(run: Path):
+    from .matrix import load_run
+
+    try:
+        return load_run(run)
+    except DdlensError as exc:
+        _fail(exc)
+
+
+@app.command()
+def matrix(
+    run: Path = typer.Argument(Settings().default_run, help="A classified run folder."),
+    kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, jurisdictions: Optional[str] = _JURISDICTIONS,
+    min_score: float = _MIN_SCORE,
+    evidence: int = typer.Option(5, help="Evidence passages kept per cell."),
+    out: Optional[Path] = typer.Option(None, help="Folder for the files [default: the run folder]."),
+) -> None:
+    """Coverage of jurisdiction × element, with the evidence behind every cell.
+
+    Writes matrix.csv, matrix.json, matrix.xlsx, heatmap.png and report.html.
+    """
+    from .matrix_files import OUTPUTS
+
+    filters = _filters(kind, years, jurisdictions, min_score)
+    data = _load_run(run)
+    with console.status("building the matrix…"):
+        result = _write_matrix(data, filters, evidence, out)
+    _print_levels(result)
+    console.print(f"wrote {', '.join(OUTPUTS)} → {out or run}")
+
+
+def _write_matrix(data, filters, evidence: int, out: Optional[Path]):
+    from .matrix_files import write_matrix_files
+
+    try:
+        return write_matrix_files(data, _models_dir(), filters, evidence, out)
+    except DdlensError as exc:
+        _fail(exc)
+
+
+def _print_levels(result) -> None:
+    from collections import Counter
+
+    from .matrix import LEVELS
+
+    counts = Counter(c.level for c in result.cells)
+    console.print(f"{len(result.groups)} jurisdictions × {len(result.elements)} elements from {len(result.documents)} documents "
+                  f"({result.n_passages} passages): " + ", ".join(f"{level} {counts[level]}" for level in LEVELS))
+
+
+@app.command()
+def compare(
+    run: Path = typer.Argument(..., help="A classified run folder."),
+    jurisdictions: list[str] = typer.Argument(..., help="Jurisdiction codes: ee fi eu …"),
+    kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, min_score: float = _MIN_SCORE,
+    as_json: bool = typer.Option(False, "--json", help="Print the cells and their evidence as JSON."),
+) -> None:
+    """Jurisdictions side by side, element by element, with their best evidence."""
+    import json as json_
+
+    from .matrix import compare as compare_
+
+    filters = _filters(kind, years, None, min_score)
+    data = _load_run(run)
+    try:
+        result = compare_(data, jurisdictions, filters)
+    except DdlensError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json_.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        return
+    table = Table("element", *result.groups, title="coverage level (passages) · best evidence", show_lines=True)
+    for element in result.elements:
+        row = []
+        for group in result.groups:
+            cell = result.cell(group, element)
+            best = cell.evidence[0].reference if cell.evidence else ""
+            row.append(f"[b]{cell.level}[/b] ({cell.n_passages})\n{best}")
+        table.add_row(element, *row)
+    Console().print(table)
+
+
+@app.command()
+def diff(
+    run: Path = typer.Argument(..., help="A classified run folder."),
+    doc_a: str = typer.Argument(..., help="doc_id of document A (see documents.jsonl or `ddlens corpus list`)."),
+    doc_b: str = typer.Argument(..., help="doc_id of document B."),
+    min_score: float = _MIN_SCORE,
+    as_json: bool = typer.Option(False, "--json", help="Print the rows and their evidence as JSON."),
+) -> None:
+    """What one document covers that the other does not, element by element."""
+    import json as json_
+
+    from .matrix import diff as diff_
+
+    _filters(None, None, None, min_score)
+    data = _load_run(run)
+    try:
+        rows = diff_(data, doc_a, doc_b, min_score)
+    except DdlensError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json_.dumps({"a": doc_a, "b": doc_b, "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=1))
+        return
+    table = Table("element", "A", "B", "verdict", "evidence", title=f"A = {doc_a}\nB = {doc_b}", show_lines=True)
+    for row in rows:
+        evidence = [f"A: {row.evidence_a[0].reference}"] if row.evidence_a else []
+        evidence += [f"B: {row.evidence_b[0].reference}"] if row.evidence_b else []
+        table.add_row(row.element, row.level_a, row.level_b, row.verdict, "\n".join(evidence))
+    Console().print(table)
+
+
+@app.command("run")
+def run_all(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders [default: the fetched corpus]."),
+    out: Path = typer.Option(Settings().default_run, "--out", "-o", help="Run folder to write."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best by cross-validation]."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for ingest."),
+) -> None:
+    """The whole pipeline: ingest → classify → matrix, ending with report.html."""
+    from .matrix import Filters
+    from .train import best_model_name
+
+    started = time.perf_counter()
+    name = model or best_model_name(_models_dir())
+    with _progress() as progress:
+        result = _ingest(paths, out, Settings(), None, jobs, progress)
+        if not result.documents:
+            raise typer.Exit(code=1)
+        _classify_run(out, name, progress)
+        task = progress.add_task("matrix", total=1, current="")
+        built = _write_matrix(_load_run(out), Filters(), 5, None)
+        progress.update(task, advance=1)
+    _print_levels(built)
+    console.print(f"done in {time.perf_counter() - started:.0f}s; open the report: {(out / 'report.html').resolve()}")

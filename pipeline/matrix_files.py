@@ -1,0 +1,31 @@
+"""A classified run folder → RUN/matrix.csv, matrix.json, matrix.xlsx, heatmap.png and
+report.html, all built from one set of filters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .export import write_csv, write_heatmap, write_json, write_xlsx
+from .matrix import Filters, Matrix, RunData, coverage
+from .report import write_report
+from .train import read_card
+
+OUTPUTS = ("matrix.csv", "matrix.json", "matrix.xlsx", "heatmap.png", "report.html")
+
+
+def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filters(), top: int = 5,
+                       out: Path | None = None) -> Matrix:
+    """Write the five files into `out` (default: the run folder); returns the matrix."""
+    out = out or run.folder
+    out.mkdir(parents=True, exist_ok=True)
+    card = read_card(models_dir, run.model)
+    matrix = coverage(run, filters, top=top)
+    write_csv(matrix, out / "matrix.csv")
+    write_json(matrix, out / "matrix.json", card)
+    write_xlsx(matrix, out / "matrix.xlsx")
+    write_heatmap(matrix, out / "heatmap.png", title=f"Due diligence coverage ({run.model} model)")
+    info_path = run.folder / "run.json"
+    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+    write_report(coverage(run, filters, by="doc_id", top=3), out / "report.html", card, info)
+    return matrix

@@ -1,0 +1,215 @@
+"""report.html: one self-contained file (styles, script and data inline; nothing fetched)
+that someone who has never used ddlens can open, read and check.
+
+The page carries the document-level matrix; its script folds documents into jurisdiction
+cells for the kind chosen, so filtering by kind needs no server.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .export import LEVEL_COLOURS, card_summary
+from .io import atomic_write_text
+from .matrix import LEVEL_MEANING, LEVELS, Matrix
+from .records import BINDING_KINDS
+
+
+def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict | None = None) -> str:
+    """The page for a matrix grouped by document (`coverage(..., by="doc_id")`)."""
+    if doc_matrix.by != "doc_id":
+        raise ValueError("the report is built from the document-level matrix")
+    cells: dict[str, dict[str, dict]] = {}
+    for cell in doc_matrix.cells:
+        cells.setdefault(cell.group, {})[cell.element] = {
+            "level": cell.level, "n": cell.n_passages, "max": cell.max_score,
+            "evidence": [e.to_dict() for e in cell.evidence],
+        }
+    data = {
+        "levels": list(LEVELS), "meaning": LEVEL_MEANING, "colours": LEVEL_COLOURS,
+        "elements": list(doc_matrix.elements), "binding": sorted(BINDING_KINDS),
+        "documents": doc_matrix.documents, "cells": cells,
+    }
+    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    summary = card_summary(card or {})
+    jurisdictions = sorted({d["jurisdiction"] for d in doc_matrix.documents})
+    kinds = sorted({d["kind"] for d in doc_matrix.documents})
+    return (_TEMPLATE
+            .replace("{{STYLE}}", _STYLE)
+            .replace("{{SCRIPT}}", _SCRIPT)
+            .replace("{{DATA}}", payload)
+            .replace("{{KIND_OPTIONS}}", "".join(f'<option value="{html.escape(k)}">{html.escape(k)}</option>' for k in kinds))
+            .replace("{{METHOD}}", _method(doc_matrix, summary, run_info or {}, len(jurisdictions), kinds))
+            .replace("{{SUBTITLE}}", html.escape(
+                f"{len(doc_matrix.documents)} documents · {len(jurisdictions)} jurisdictions · "
+                f"{doc_matrix.n_passages:,} passages · model {doc_matrix.model}")))
+
+
+def write_report(doc_matrix: Matrix, path: Path, card: dict | None = None, run_info: dict | None = None) -> None:
+    atomic_write_text(path, render_report(doc_matrix, card, run_info))
+
+
+def _method(matrix: Matrix, card: dict, run_info: dict, n_jurisdictions: int, kinds: list[str]) -> str:
+    esc = html.escape
+
+    def fmt(value) -> str:
+        return f"{value:.3f}" if isinstance(value, (int, float)) else "n/a"
+
+    levels = "".join(
+        f'<tr><td><span class="swatch" style="background:{LEVEL_COLOURS[level]}"></span>{esc(level)}</td>'
+        f"<td>{esc(meaning)}</td></tr>" for level, meaning in LEVEL_MEANING.items())
+    per_label = "".join(
+        f"<tr><td>{esc(label)}</td><td>{fmt(f1)}</td><td>{fmt(card['thresholds'].get(label))}</td></tr>"
+        for label, f1 in card.get("per_label_f1", {}).items())
+    filters = {k: v for k, v in matrix.filters.describe().items() if v}
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""
+<h2>Method</h2>
+<p><b>Corpus.</b> {len(matrix.documents)} documents from {n_jurisdictions} jurisdictions
+({esc(', '.join(kinds))}), read into {matrix.n_passages:,} passages along their legal structure
+(recitals, articles, paragraphs, points; sections of strategies). Binding kinds:
+{esc(', '.join(sorted(BINDING_KINDS)))}; every other kind counts as policy.
+{esc('Filters: ' + json.dumps(filters)) if filters else ''}</p>
+<p><b>Classifier.</b> Model <code>{esc(str(card.get('name') or matrix.model))}</code>, trained
+on {esc(str(card.get('n_train') or 'n/a'))} hand-labelled passages (label scheme
+v{esc(str(card.get('scheme_version') or '?'))}). Grouped {esc(str(card.get('cv_folds') or '?'))}-fold
+cross-validation by document: elements macro-F1 {fmt(card.get('elements_macro_f1'))},
+modality macro-F1 {fmt(card.get('modality_macro_f1'))}, bearer macro-F1 {fmt(card.get('bearer_macro_f1'))}.
+A passage supports an element when its score passes the element's tuned threshold
+(a threshold above 1 means the model never tags it: too few training examples).
+Read every cell with its evidence: the model errs, and the passages are there to check it.</p>
+<table class="small"><thead><tr><th>element</th><th>CV F1</th><th>threshold</th></tr></thead>
+<tbody>{per_label}</tbody></table>
+<p><b>Levels.</b> A cell takes the highest level any of its passages reaches; the evidence
+lists the passages behind it, strongest first (by level, then score).</p>
+<table class="small"><tbody>{levels}</tbody></table>
+<p class="muted">ddlens {esc(__version__)} · generated {generated}
+{esc('· run ' + str(run_info.get('created', ''))) if run_info.get('created') else ''}</p>
+"""
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ddlens: due diligence coverage</title>
+<style>{{STYLE}}</style></head>
+<body>
+<header><h1>Due diligence in cybersecurity law and strategy</h1>
+<p class="muted">{{SUBTITLE}}</p></header>
+<main>
+<section id="controls">
+<label>Sort by <select id="sort"><option value="jurisdiction">jurisdiction</option>
+<option value="coverage">coverage</option></select></label>
+<label>Documents <select id="kind"><option value="all">all kinds</option>
+<option value="binding">binding (laws, directives, …)</option><option value="non-binding">non-binding (strategies, …)</option>
+{{KIND_OPTIONS}}</select></label>
+<span id="legend"></span>
+</section>
+<div id="layout">
+<div id="grid"><table id="heatmap"><thead></thead><tbody></tbody></table></div>
+<aside id="detail"><p class="muted">Click a cell to see the passages behind it, or a
+jurisdiction to list its documents.</p></aside>
+</div>
+<section id="method">{{METHOD}}</section>
+</main>
+<script id="data" type="application/json">{{DATA}}</script>
+<script>{{SCRIPT}}</script>
+</body></html>
+"""
+
+_STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;background:#fff}
+header{padding:16px 24px 4px;border-bottom:1px solid #ddd}h1{font-size:20px;margin:0 0 4px}
+main{padding:12px 24px}.muted{color:#666}#controls{display:flex;gap:18px;align-items:center;flex-wrap:wrap;margin-bottom:10px}
+#legend span{display:inline-flex;align-items:center;margin-right:10px;font-size:12px}
+.swatch{display:inline-block;width:14px;height:14px;border:1px solid #aaa;margin-right:4px;vertical-align:middle}
+#layout{display:flex;gap:18px;align-items:flex-start}#grid{flex:none;overflow:auto;max-height:80vh}
+#heatmap{border-collapse:collapse;font-size:12px}#heatmap th{font-weight:600;padding:2px 6px;background:#fff;position:sticky;top:0}
+#heatmap thead th{height:130px;vertical-align:bottom;white-space:nowrap}
+#heatmap thead th div{writing-mode:vertical-rl;transform:rotate(180deg);margin:0 auto}
+#heatmap th.jur{text-align:right;cursor:pointer;color:#08519c;position:sticky;left:0}
+#heatmap td.cell{width:38px;height:20px;border:1px solid #fff;cursor:pointer;text-align:center;font-size:10px}
+#heatmap td.cell:hover,#heatmap td.selected{outline:2px solid #e6550d}
+aside#detail{flex:1;min-width:320px;max-height:80vh;overflow:auto;border-left:1px solid #ddd;padding-left:16px}
+.ev{border-bottom:1px solid #eee;padding:8px 0}.ev .ref{font-weight:600}.ev .meta{font-size:12px;color:#555}
+.ev blockquote{margin:6px 0 0;padding-left:10px;border-left:3px solid #c6dbef;white-space:pre-wrap}
+table.small{border-collapse:collapse;font-size:12px;margin:6px 0}table.small td,table.small th{border:1px solid #ddd;padding:2px 6px}
+#method{max-width:900px;margin-top:24px}
+"""
+
+_SCRIPT = r"""
+const D = JSON.parse(document.getElementById('data').textContent);
+const L = D.levels, rank = l => L.indexOf(l), short = {"absent":"","mentioned":"m","policy":"P","law:conduct":"C","law:result":"R"};
+const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'})[c]);
+const label = e => e.replace(/_/g, ' ');
+let state = {sort: 'jurisdiction', kind: 'all', selected: null};
+
+function keeps(doc) {
+  if (state.kind === 'all') return true;
+  const binding = D.binding.includes(doc.kind);
+  if (state.kind === 'binding') return binding;
+  if (state.kind === 'non-binding') return !binding;
+  return doc.kind === state.kind;
+}
+
+function cells() {  // jurisdiction -> element -> {level, n, docs, evidence}
+  const out = {};
+  for (const doc of D.documents.filter(keeps)) {
+    const j = out[doc.jurisdiction] ??= {};
+    for (const e of D.elements) {
+      const c = (D.cells[doc.doc_id] || {})[e] || {level: 'absent', n: 0, evidence: []};
+      const cell = j[e] ??= {level: 'absent', n: 0, docs: 0, evidence: []};
+      if (rank(c.level) > rank(cell.level)) cell.level = c.level;
+      cell.n += c.n; if (c.n) cell.docs += 1;
+      cell.evidence = cell.evidence.concat(c.evidence);
+    }
+  }
+  for (const j of Object.values(out)) for (const cell of Object.values(j))
+    cell.evidence.sort((a, b) => rank(b.level) - rank(a.level) || b.score - a.score).splice(6);
+  return out;
+}
+
+function render() {
+  const C = cells();
+  let rows = Object.keys(C).sort();
+  const total = j => D.elements.reduce((s, e) => s + rank(C[j][e].level), 0);
+  if (state.sort === 'coverage') rows.sort((a, b) => total(b) - total(a) || a.localeCompare(b));
+  const head = document.querySelector('#heatmap thead'), body = document.querySelector('#heatmap tbody');
+  head.innerHTML = '<tr><th></th>' + D.elements.map(e => `<th><div>${esc(label(e))}</div></th>`).join('') + '</tr>';
+  body.innerHTML = rows.map(j => `<tr><th class="jur" data-j="${esc(j)}">${esc(j)}</th>` + D.elements.map(e => {
+    const c = C[j][e], dark = rank(c.level) >= 3;
+    return `<td class="cell" data-j="${esc(j)}" data-e="${e}" data-level="${c.level}" title="${esc(j)} × ${esc(label(e))}: ${c.level} (${c.n} passages)"`
+      + ` style="background:${D.colours[c.level]};color:${dark ? '#fff' : '#222'}">${short[c.level]}</td>`;
+  }).join('') + '</tr>').join('');
+  body.querySelectorAll('td.cell').forEach(td => td.addEventListener('click', () => showCell(C, td)));
+  body.querySelectorAll('th.jur').forEach(th => th.addEventListener('click', () => showDocs(th.dataset.j)));
+}
+
+function showCell(C, td) {
+  document.querySelectorAll('td.selected').forEach(x => x.classList.remove('selected'));
+  td.classList.add('selected');
+  const j = td.dataset.j, e = td.dataset.e, c = C[j][e];
+  const items = c.evidence.map(v => `<div class="ev"><div class="ref">${esc(v.reference)}</div>`
+    + `<div class="meta">${esc(v.doc_kind)} · passage level ${esc(v.level)} · score ${v.score.toFixed(3)} · modality ${esc(v.modality)} · bearer ${esc(v.bearer)}</div>`
+    + `<blockquote>${esc(v.text)}</blockquote></div>`).join('');
+  document.getElementById('detail').innerHTML = `<h2 id="detail-title">${esc(j)} × ${esc(label(e))}</h2>`
+    + `<p><b>${esc(c.level)}</b>: ${esc(D.meaning[c.level])}<br>${c.n} supporting passage${c.n === 1 ? '' : 's'} in ${c.docs} document${c.docs === 1 ? '' : 's'}.</p>`
+    + (items || '<p class="muted">No passage supports this element in the documents shown.</p>');
+}
+
+function showDocs(j) {
+  const docs = D.documents.filter(d => d.jurisdiction === j);
+  document.getElementById('detail').innerHTML = `<h2 id="detail-title">${esc(j)}: ${docs.length} documents</h2><ul>`
+    + docs.map(d => `<li class="doc"><b>${esc(d.title)}</b> (${esc(d.year ?? 'n.d.')}) · ${esc(d.kind)}`
+      + ` · ${d.pages ? esc(d.pages) + ' pages · ' : ''}${esc(d.n_passages)} passages${keeps(d) ? '' : ' · hidden by the kind filter'}</li>`).join('') + '</ul>';
+}
+
+document.getElementById('legend').innerHTML = L.map(l => `<span><i class="swatch" style="background:${D.colours[l]}"></i>${esc(l)}</span>`).join('');
+document.getElementById('sort').addEventListener('change', ev => { state.sort = ev.target.value; render(); });
+document.getElementById('kind').addEventListener('change', ev => { state.kind = ev.target.value; render(); });
+render();
+"""

@@ -1,0 +1,86 @@
+"""`ddlens run` end to end on real corpus documents, then report.html in a real browser
+(Debian's chromium, headless, through Selenium and the system chromedriver): open it, click
+a cell, read its evidence, filter by kind, list a jurisdiction's documents. The screenshot is
+kept in test-artifacts/report.png."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+FILES = ("eu-2022-nis2-directive.txt", "ee-2014-cyber-security-strategy.txt", "fi-2013-cyber-security-strategy.txt")
+
+
+@pytest.fixture(scope="module")
+def real_run(shared_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    result = CliRunner().invoke(app, ["run", *[str(shared_corpus / f) for f in FILES], "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "open the report" in result.output
+    return out
+
+
+def test_run_writes_every_stage(real_run):
+    for name in ("documents.jsonl", "passages.parquet", "predictions.parquet", "matrix.csv", "matrix.json",
+                 "matrix.xlsx", "heatmap.png", "report.html"):
+        assert (real_run / name).stat().st_size > 0, name
+    page = (real_run / "report.html").read_text()
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page  # self-contained
+    assert "<script src" not in page and "<link" not in page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("chromium and chromedriver not installed (.ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1500,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_report_in_browser(real_run, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get((real_run / "report.html").as_uri())
+    rows = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "th.jur")]
+    assert rows == ["ee", "eu", "fi"]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "td.cell")) == 3 * 9
+
+    cell = browser.find_element(By.CSS_SELECTOR, 'td.cell[data-j="eu"][data-e="information_exchange"]')
+    assert cell.get_attribute("data-level") == "law:result"
+    cell.click()
+    assert browser.find_element(By.ID, "detail-title").text == "eu × information exchange"
+    references = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#detail .ev .ref")]
+    assert references and all(r.startswith("Directive (EU) 2022/2555") for r in references)
+    assert any("Article" in r for r in references)
+    quotes = browser.find_elements(By.CSS_SELECTOR, "#detail .ev blockquote")
+    assert quotes and all(len(q.text) > 40 for q in quotes)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "report.png"))
+
+    Select(browser.find_element(By.ID, "kind")).select_by_value("non-binding")
+    assert [th.text for th in browser.find_elements(By.CSS_SELECTOR, "th.jur")] == ["ee", "fi"]
+    Select(browser.find_element(By.ID, "sort")).select_by_value("coverage")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "th.jur")) == 2
+
+    browser.find_element(By.CSS_SELECTOR, 'th.jur[data-j="ee"]').click()
+    docs = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#detail li.doc")]
+    assert len(docs) == 1 and "Cyber Security Strategy" in docs[0] and "strategy" in docs[0]
+    assert "Method" in browser.find_element(By.ID, "method").text
+    assert browser.get_log("browser") == []  # no script errors
