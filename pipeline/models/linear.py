@@ -1,4 +1,4 @@
-"""`linear`: word and character n-gram TF-IDF (plus the rule tier's cue scores as features)
+"""`linear`: word (1-2) and character (4-gram) TF-IDF (plus the rule tier's cue scores as features)
 with one logistic regression per element, thresholds tuned on held-out folds, and
 multinomial heads for modality and bearer."""
 
@@ -40,7 +40,7 @@ class LinearClassifier(Classifier):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         return (TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=self.max_features),
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), min_df=3, sublinear_tf=True,
                                 max_features=self.max_features))
 
     def _features(self, texts: list[str], fit: bool = False):
