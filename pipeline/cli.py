@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from . import __version__
@@ -21,23 +21,13 @@ from .corpus import corpus_paths, fetch_corpus, load_manifest
 from .errors import DdlensError
 from .pdf import BACKENDS
 from .records import DocumentMeta
+from .terminal import console
+from .terminal import fail as _fail
+from .terminal import progress as _progress
 
 app = typer.Typer(help="ddlens: due diligence in national cybersecurity laws and strategies.", no_args_is_help=True)
 corpus_app = typer.Typer(help="The default corpus: its manifest and files.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
-console = Console(stderr=True, soft_wrap=True)  # one line per message: greppable
-
-
-def _fail(exc: DdlensError) -> None:
-    console.print(f"[red]error[/red] {exc}")
-    raise typer.Exit(code=1)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[current]}"), console=console, transient=False,
-    )
 
 
 @app.callback()
@@ -218,7 +208,7 @@ def evaluate(
     from .annotations import load_annotations
     from .evaluate import cross_validate, score
     from .models import make_model
-    from .train import best_model_name, load_model, read_card, training_records
+    from .train import best_model_name, headline, load_model, read_card, training_records
 
     name = model or best_model_name(_models_dir())
     try:
@@ -234,7 +224,12 @@ def evaluate(
     except DdlensError as exc:
         _fail(exc)
     metrics["model"] = name
-    previous = read_card(_models_dir(), name).get("metrics", {})
+    card = read_card(_models_dir(), name)
+    # --cv: this cross-validation against the saved model's; otherwise the saved model's
+    # card against the one it replaced (what the last `ddlens train` changed)
+    now, before = ({**headline({"metrics": metrics}), "created": "now", "n_train": metrics["n"]}, headline(card)) if cv \
+        else (headline(card), card.get("previous", {}))
+    metrics["change"] = {"now": now, "before": before} if card and before else {}
     if as_json:
         typer.echo(json_.dumps(metrics, indent=2))
         return
@@ -247,11 +242,27 @@ def evaluate(
                f"micro-F1 {metrics['elements_micro_f1']:.3f}")
     typer.echo(f"modality accuracy {metrics['modality']['accuracy']:.3f}, macro-F1 {metrics['modality']['macro_f1']:.3f}; "
                f"bearer accuracy {metrics['bearer']['accuracy']:.3f}, macro-F1 {metrics['bearer']['macro_f1']:.3f}")
-    if previous and cv:
-        typer.echo(f"model card (previous training): elements macro-F1 {previous.get('elements_macro_f1', 0):.3f}")
+    if metrics["change"]:
+        _print_change(now, before, "this cross-validation vs the model card" if cv else "model card vs the card it replaced")
     for group in ("by_kind", "by_jurisdiction"):
         if group in metrics:
             typer.echo(f"{group}: " + ", ".join(f"{k} {v['elements_macro_f1']:.2f} (n={v['n']})" for k, v in metrics[group].items()))
+
+
+def _print_change(now: dict, before: dict, title: str) -> None:
+    """Headline CV figures side by side, with the difference."""
+    def fmt(value) -> str:
+        return "–" if value is None else f"{value:.3f}"
+
+    table = Table("", f"before ({before.get('created') or '?'}, n={before.get('n_train')})",
+                  f"now ({now.get('created') or '?'}, n={now.get('n_train')})", "change", title=title)
+    rows = [(k.replace("_", " "), before.get(k), now.get(k)) for k in
+            ("elements_macro_f1", "elements_micro_f1", "modality_macro_f1", "bearer_macro_f1")]
+    rows += [(f"  F1 {label}", before.get("per_label_f1", {}).get(label), f1) for label, f1 in now.get("per_label_f1", {}).items()]
+    for label, old, new in rows:
+        change = f"{new - old:+.3f}" if old is not None and new is not None else ""
+        table.add_row(label, fmt(old), fmt(new), change)
+    Console().print(table)
 
 
 @app.command()
@@ -476,3 +487,12 @@ def run_all(
         progress.update(task, advance=1)
     _print_levels(built)
     console.print(f"done in {time.perf_counter() - started:.0f}s; open the report: {(out / 'report.html').resolve()}")
+
+
+def _register_annotate() -> None:
+    from .cli_annotate import annotate_app
+
+    app.add_typer(annotate_app, name="annotate")
+
+
+_register_annotate()
