@@ -1,53 +1,102 @@
-"""Inter-annotator agreement over shared passages: per-label Cohen's kappa and F1 between
-two annotators, and modality and bearer kappa. Passages are matched by text hash."""
+"""Inter-annotator agreement over shared passages (matched by text hash): per-label Cohen's
+kappa (first two annotators), Krippendorff's alpha (any number, missing labels allowed) and
+F1 between annotators; modality and bearer kappa and alpha.
+
+Adjudications are not an annotator, and a passage any annotator marked as a fragment is
+counted apart: the scheme leaves fragments unlabelled.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import combinations
 
+import numpy as np
+
+from .annotations import ADJUDICATOR, label_key
 from .records import Annotation
 from .scheme import load_scheme
 
 
-def pairwise_agreement(first: Sequence[Annotation], second: Sequence[Annotation]) -> dict:
-    """Agreement between two sets of labels on the passages they share."""
+def shared_units(records: Sequence[Annotation]) -> tuple[list[str], list[dict[str, Annotation]]]:
+    """Annotators (in order of first appearance) and, per passage labelled by two or more of
+    them, each one's label (an annotator's last label of a passage counts)."""
+    annotators: list[str] = []
+    by_text: dict[str, dict[str, Annotation]] = {}
+    for record in records:
+        if record.annotator == ADJUDICATOR:
+            continue
+        if record.annotator not in annotators:
+            annotators.append(record.annotator)
+        by_text.setdefault(record.text_sha256, {})[record.annotator] = record
+    return annotators, [unit for unit in by_text.values() if len(unit) >= 2]
+
+
+def agreement(records: Sequence[Annotation]) -> dict:
+    """The agreement report of `ddlens annotate agreement`."""
+    annotators, units = shared_units(records)
+    n_fragment = sum(any(r.fragment for r in u.values()) for u in units)
+    units = [u for u in units if not any(r.fragment for r in u.values())]
+    first_two = annotators[:2]
+
+    def measures(value: Callable[[Annotation], object], with_f1: bool = False) -> dict:
+        out = {"kappa": _kappa(units, first_two, value), "alpha": _alpha(units, annotators, value)}
+        if with_f1:
+            out["f1"] = _pairwise_f1(units, annotators, value)
+        return out
+
+    per_label = {element: measures(lambda r, e=element: e in r.elements, with_f1=True)
+                 for element in load_scheme().elements}
+    for element, row in per_label.items():
+        row["positives"] = sum(any(element in r.elements for r in u.values()) for u in units)
+    exact = sum(len({label_key(r) for r in u.values()}) == 1 for u in units)
+    return {
+        "annotators": annotators, "kappa_pair": first_two, "n": len(units), "n_fragment_units": n_fragment,
+        "per_label": per_label, "modality": measures(lambda r: r.modality), "bearer": measures(lambda r: r.bearer),
+        "exact": _round(exact / len(units)) if units else None,
+    }
+
+
+def _kappa(units: list[dict[str, Annotation]], pair: list[str], value: Callable) -> float | None:
     from sklearn.metrics import cohen_kappa_score
 
-    b_by_text = {r.text_sha256: r for r in second}
-    pairs = [(a, b_by_text[a.text_sha256]) for a in first if a.text_sha256 in b_by_text]
-    per_label: dict[str, dict] = {}
-    for element in load_scheme().elements:
-        x = [element in a.elements for a, _ in pairs]
-        y = [element in b.elements for _, b in pairs]
-        both = sum(i and j for i, j in zip(x, y))
-        f1 = 2 * both / (sum(x) + sum(y)) if sum(x) + sum(y) else None
-        kappa = cohen_kappa_score(x, y) if len(set(x) | set(y)) > 1 else None
-        per_label[element] = {"kappa": _round(kappa), "f1": _round(f1), "positives": [sum(x), sum(y)]}
-
-    def head(field: str) -> float | None:
-        x = [getattr(a, field) for a, _ in pairs]
-        y = [getattr(b, field) for _, b in pairs]
-        return _round(cohen_kappa_score(x, y)) if len(set(x) | set(y)) > 1 else None
-
-    return {"n": len(pairs), "per_label": per_label, "modality": {"kappa": head("modality")},
-            "bearer": {"kappa": head("bearer")},
-            "exact": _round(sum(_key(a) == _key(b) for a, b in pairs) / len(pairs)) if pairs else None}
+    if len(pair) < 2:
+        return None
+    shared = [u for u in units if pair[0] in u and pair[1] in u]
+    x = [value(u[pair[0]]) for u in shared]
+    y = [value(u[pair[1]]) for u in shared]
+    if len(set(x) | set(y)) < 2:
+        return None  # no variation: kappa is undefined
+    return _round(cohen_kappa_score(x, y))
 
 
-def double_labelled(records: Sequence[Annotation]) -> tuple[list[Annotation], list[Annotation]]:
-    """Split passages labelled by two different annotators (adjudications aside) into the
-    first and the second annotator's labels, pair by pair."""
-    by_text: dict[str, list[Annotation]] = {}
-    for r in records:
-        if r.annotator != "adjudicated":
-            by_text.setdefault(r.text_sha256, []).append(r)
-    pairs = [sorted(rs, key=lambda r: r.annotator)[:2] for rs in by_text.values() if len({r.annotator for r in rs}) >= 2]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+def _alpha(units: list[dict[str, Annotation]], annotators: list[str], value: Callable) -> float | None:
+    """Krippendorff's alpha, nominal: annotators × units, NaN where one did not label."""
+    import krippendorff
+
+    codes: dict[object, int] = {}
+    data = np.full((len(annotators), len(units)), np.nan)
+    for j, unit in enumerate(units):
+        for i, annotator in enumerate(annotators):
+            if annotator in unit:
+                data[i, j] = codes.setdefault(value(unit[annotator]), len(codes))
+    if len(codes) < 2:
+        return None  # one value throughout: alpha is undefined
+    return _round(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
 
 
-def _key(r: Annotation) -> tuple:
-    return tuple(sorted(r.elements)), r.modality, r.bearer
+def _pairwise_f1(units: list[dict[str, Annotation]], annotators: list[str], value: Callable) -> float | None:
+    """F1 between annotators, pooled over every pair on the passages both labelled (one
+    annotator taken as reference; the measure is symmetric)."""
+    both = either = 0
+    for a, b in combinations(annotators, 2):
+        for unit in units:
+            if a in unit and b in unit:
+                x, y = bool(value(unit[a])), bool(value(unit[b]))
+                both += x and y
+                either += x + y
+    return _round(2 * both / either) if either else None
 
 
 def _round(value) -> float | None:
-    return None if value is None else round(float(value), 3)
+    return None if value is None or np.isnan(value) else round(float(value), 3)

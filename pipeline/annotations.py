@@ -53,7 +53,7 @@ def gold_labels(annotations: Iterable[Annotation]) -> list[Annotation]:
         adjudicated = [r for r in records if r.annotator == ADJUDICATOR]
         if adjudicated:
             chosen = adjudicated[-1]
-        elif len({_key(r) for r in records}) == 1:
+        elif len({label_key(r) for r in records}) == 1:
             chosen = records[0]
         else:
             continue
@@ -62,5 +62,6 @@ def gold_labels(annotations: Iterable[Annotation]) -> list[Annotation]:
     return sorted(gold, key=lambda r: r.id)
 
 
-def _key(record: Annotation) -> tuple:
+def label_key(record: Annotation) -> tuple:
+    """What two annotators must share to agree: elements, modality, bearer and fragment."""
     return tuple(sorted(record.elements)), record.modality, record.bearer, record.fragment

@@ -37,15 +37,10 @@ def write_json(matrix: Matrix, path: Path, card: dict | None = None) -> None:
 
 def card_summary(card: dict) -> dict:
     """The figures a reader of the matrix needs from the model card."""
-    metrics = card.get("metrics", {})
-    return {
-        "name": card.get("name"), "created": card.get("created"), "scheme_version": card.get("scheme_version"),
-        "n_train": card.get("n_train"), "thresholds": card.get("thresholds", {}),
-        "cv_folds": metrics.get("folds"), "elements_macro_f1": metrics.get("elements_macro_f1"),
-        "modality_macro_f1": metrics.get("modality", {}).get("macro_f1"),
-        "bearer_macro_f1": metrics.get("bearer", {}).get("macro_f1"),
-        "per_label_f1": {k: v.get("f1") for k, v in metrics.get("per_label", {}).items()},
-    }
+    from .train import headline
+
+    return {**headline(card), "name": card.get("name"), "scheme_version": card.get("scheme_version"),
+            "thresholds": card.get("thresholds", {}), "cv_folds": card.get("metrics", {}).get("folds")}
 
 
 def write_xlsx(matrix: Matrix, path: Path) -> None:

@@ -8,6 +8,7 @@ import os
 import platform
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DdlensError
@@ -34,17 +35,27 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def iter_jsonl(path: Path, error: type[DdlensError] = DdlensError) -> Iterator[tuple[int, object]]:
+@dataclass(frozen=True)
+class BadLine:
+    """A line that is not JSON, yielded in place of its value when the reader goes on."""
+
+    reason: str
+
+
+def iter_jsonl(path: Path, error: type[DdlensError] = DdlensError, go_on: bool = False) -> Iterator[tuple[int, object]]:
     """(line number, parsed value) for each non-blank line; a line that is not JSON raises
-    `error` naming the file and the line."""
+    `error` naming the file and the line, or with `go_on` comes as a BadLine."""
     with path.open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                yield line_no, json.loads(line)
+                value = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise error(path, f"line {line_no}: not JSON ({exc.msg})") from exc
+                if not go_on:
+                    raise error(path, f"line {line_no}: not JSON ({exc.msg})") from exc
+                value = BadLine(f"not JSON ({exc.msg})")
+            yield line_no, value
 
 
 def _passage_schema():

@@ -41,6 +41,7 @@ def train_model(name: str, records: list[Annotation], folder: Path, metrics: dic
     """Fit `name` on all records, save it and its card (with the CV metrics, if given)."""
     model = make_model(name)
     model.fit([r.text for r in records], Targets.from_records(records), [r.doc_id for r in records])
+    previous = read_card(folder.parent, folder.name)
     model.save(folder)
     card = {
         "name": name,
@@ -53,6 +54,8 @@ def train_model(name: str, records: list[Annotation], folder: Path, metrics: dic
         "n_documents": len({r.doc_id for r in records}),
         "thresholds": model.thresholds_,
         "metrics": metrics or {},
+        # the card this one replaces, in brief: `ddlens evaluate` shows the change
+        "previous": headline(previous) if previous.get("metrics") else previous.get("previous", {}),
     }
     (folder / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     return model
@@ -76,6 +79,17 @@ def best_model_name(models_dir: Path) -> str:
             if f1 > best_f1:
                 best, best_f1 = name, f1
     return best
+
+
+def headline(card: dict) -> dict:
+    """A card's date, training size and headline CV figures."""
+    metrics = card.get("metrics", {})
+    return {"created": card.get("created"), "n_train": card.get("n_train"),
+            "training_data_sha256": card.get("training_data_sha256"),
+            "elements_macro_f1": metrics.get("elements_macro_f1"), "elements_micro_f1": metrics.get("elements_micro_f1"),
+            "modality_macro_f1": metrics.get("modality", {}).get("macro_f1"),
+            "bearer_macro_f1": metrics.get("bearer", {}).get("macro_f1"),
+            "per_label_f1": {k: v.get("f1") for k, v in metrics.get("per_label", {}).items()}}
 
 
 def read_card(models_dir: Path, name: str) -> dict:

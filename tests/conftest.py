@@ -100,3 +100,21 @@ def small_gold():
         by_doc.setdefault(record.doc_id, []).append(record)
     picked = [r for doc in sorted(by_doc)[:30] for r in by_doc[doc][:3]]
     return picked[:90]
+
+
+RUN_FILES = ("eu-2022-nis2-directive.txt", "ee-2014-cyber-security-strategy.txt", "fi-2013-cyber-security-strategy.txt")
+
+
+@pytest.fixture(scope="session")
+def real_run(shared_corpus, tmp_path_factory) -> Path:
+    """`ddlens run` on three real corpus documents (a directive, two strategies) with the
+    committed default model: a classified run folder with its matrix and report."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    out = tmp_path_factory.mktemp("run")
+    result = CliRunner().invoke(app, ["run", *[str(shared_corpus / f) for f in RUN_FILES], "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "open the report" in result.output
+    return out

@@ -1,4 +1,4 @@
-"""`ddlens run` end to end on real corpus documents, then report.html in a real browser
+"""`ddlens run` end to end on real corpus documents (conftest.real_run), then report.html in a real browser
 (Debian's chromium, headless, through Selenium and the system chromedriver): open it, click
 a cell, read its evidence, filter by kind, list a jurisdiction's documents. The screenshot is
 kept in test-artifacts/report.png."""
@@ -7,23 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from pipeline.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-FILES = ("eu-2022-nis2-directive.txt", "ee-2014-cyber-security-strategy.txt", "fi-2013-cyber-security-strategy.txt")
-
-
-@pytest.fixture(scope="module")
-def real_run(shared_corpus, tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    result = CliRunner().invoke(app, ["run", *[str(shared_corpus / f) for f in FILES], "--out", str(out), "--jobs", "1"])
-    assert result.exit_code == 0, result.output
-    assert "open the report" in result.output
-    return out
 
 
 def test_run_writes_every_stage(real_run):

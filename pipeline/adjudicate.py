@@ -1,0 +1,52 @@
+"""Merge several annotators' labels: agreed labels pass, disagreements go to a review file
+that an adjudicator edits and imports back (`ddlens annotate import REVIEW --annotator
+adjudicated`); an adjudicated label then wins in training (annotations.gold_labels)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from .annotations import ADJUDICATOR, label_key
+from .records import Annotation
+
+
+def adjudicate(records: Sequence[Annotation]) -> tuple[list[Annotation], list[dict]]:
+    """(merged records, review rows). A passage labelled once passes as it is; one whose
+    annotators agree passes once, named for all of them; an existing adjudication wins."""
+    by_text: dict[str, list[Annotation]] = {}
+    for record in records:
+        by_text.setdefault(record.text_sha256, []).append(record)
+    merged: list[Annotation] = []
+    review: list[dict] = []
+    for group in by_text.values():
+        adjudicated = [r for r in group if r.annotator == ADJUDICATOR]
+        latest = {r.annotator: r for r in group if r.annotator != ADJUDICATOR}  # an annotator's last word
+        if adjudicated:
+            merged.append(adjudicated[-1])
+        elif len({label_key(r) for r in latest.values()}) == 1:
+            first = next(iter(latest.values()))
+            name = "+".join(sorted(latest)) if len(latest) > 1 else first.annotator
+            merged.append(first.model_copy(update={"annotator": name}))
+        else:
+            review.append(_review_row(list(latest.values())))
+    return sorted(merged, key=lambda r: r.id), sorted(review, key=lambda r: r["id"])
+
+
+def _review_row(records: list[Annotation]) -> dict:
+    """The majority reading as a proposal, every annotator's labels beside it."""
+    n = len(records)
+    votes = Counter(e for r in records for e in r.elements)
+    first = records[0]
+    modality = Counter(r.modality for r in records).most_common(1)[0][0]
+    bearer = Counter(r.bearer for r in records).most_common(1)[0][0]
+    if (modality == "none") != (bearer == "none"):  # keep the proposal valid: follow the modality
+        bearer = "none" if modality == "none" else next(r.bearer for r in records if r.bearer != "none")
+    return {
+        "id": first.id, "doc_id": first.doc_id, "jurisdiction": first.jurisdiction, "text": first.text,
+        "text_sha256": first.text_sha256,
+        "elements": sorted(e for e, k in votes.items() if k * 2 > n), "modality": modality, "bearer": bearer,
+        "fragment": sum(r.fragment for r in records) * 2 > n, "annotator": ADJUDICATOR, "note": "",
+        "candidates": {r.annotator: {"elements": r.elements, "modality": r.modality, "bearer": r.bearer,
+                                     "fragment": r.fragment, "note": r.note} for r in records},
+    }

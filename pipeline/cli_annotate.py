@@ -1,0 +1,261 @@
+"""`ddlens annotate …`: the annotators' loop — suggest what to label next, export it to
+Label Studio or doccano with the model's pre-annotations, import the labels back, measure
+agreement, adjudicate — before `ddlens train` learns from the result."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import Settings
+from .errors import DdlensError
+from .terminal import console, fail
+
+annotate_app = typer.Typer(help="Annotators' loop: suggest, export, import, agreement, adjudicate.", no_args_is_help=True)
+
+_STRATEGY = typer.Option("uncertainty", "--strategy", help="uncertainty (with diversity), diversity or random.")
+_N = typer.Option(50, "--n", help="How many passages.")
+
+
+def _labelled_hashes(annotations: Path) -> set[str]:
+    """Text hashes already labelled (every file under annotations/) or held out (the seed)."""
+    from .annotations import load_annotations
+
+    seed = Settings().root.parent / "shared" / "annotations" / "seed.jsonl"
+    files = [annotations] + ([seed] if seed.is_file() else [])
+    return {r.text_sha256 for r in load_annotations(files)}
+
+
+def _suggestions(run_dir: Path, n: int, strategy: str, annotations: Path):
+    from .matrix import load_run
+    from .suggest import suggest
+    from .train import read_card
+
+    run = load_run(run_dir)
+    thresholds = read_card(Settings().models, run.model).get("thresholds", {})
+    with console.status(f"choosing {n} passages ({strategy})…"):
+        return run, suggest(run, thresholds, _labelled_hashes(annotations), n, strategy)
+
+
+@annotate_app.command("suggest")
+def suggest_command(
+    run: Path = typer.Argument(Settings().default_run, help="A classified run folder."),
+    n: int = _N, strategy: str = _STRATEGY,
+    annotations: Path = typer.Option(Settings().annotations, help="Labels to leave out (every *.jsonl below)."),
+    out: Optional[Path] = typer.Option(None, help="JSON Lines of the chosen passages [default: RUN/suggestions.jsonl]."),
+) -> None:
+    """The passages most worth labelling next: uncertain for the current model and diverse."""
+    from .cite import cite_path
+    from .io import write_jsonl
+
+    try:
+        _, chosen = _suggestions(run, n, strategy, annotations)
+    except (DdlensError, ValueError) as exc:
+        _stop(exc)
+    target = out or run / "suggestions.jsonl"
+    write_jsonl(target, ({"id": s.passage.id, "doc_id": s.passage.doc_id, "jurisdiction": s.passage.jurisdiction,
+                          "text": s.passage.text, "context": s.passage.context or "",
+                          "citation": cite_path(s.passage.path, s.passage.kind), "uncertainty": s.uncertainty,
+                          "reason": s.reason} for s in chosen))
+    table = Table("#", "passage", "uncertain on", "u", "text")
+    for rank, s in enumerate(chosen, 1):
+        table.add_row(str(rank), s.passage.id, s.reason, f"{s.uncertainty:.2f}", s.passage.text[:70])
+    Console().print(table)
+    console.print(f"{len(chosen)} passages ({strategy}) → {target}")
+
+
+def _stop(exc: Exception) -> None:
+    if isinstance(exc, DdlensError):
+        fail(exc)
+    console.print(f"[red]error[/red] {exc}")
+    raise typer.Exit(code=1)
+
+
+@annotate_app.command("export")
+def export_command(
+    source: Path = typer.Argument(..., help="A run folder, or a JSON Lines file of passages or of annotations."),
+    fmt: str = typer.Option("label-studio", "--format", help="label-studio, doccano or jsonl."),
+    out: Path = typer.Option(..., "--out", help="Tasks file to write (the tool's configuration goes beside it)."),
+    ids: Optional[Path] = typer.Option(None, "--ids", help="With a run: the passage ids to export (one per line, or JSON Lines with id)."),
+    select: Optional[str] = typer.Option(None, "--select", help="With a run: `suggest` exports the suggested passages."),
+    n: int = _N, strategy: str = _STRATEGY,
+    annotations: Path = typer.Option(Settings().annotations, help="With --select suggest: labels to leave out."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Pre-annotations from this model [default: the run's predictions, or the best model]."),
+) -> None:
+    """Tasks for Label Studio or doccano, with the model's predictions as pre-annotations."""
+    from .exchange import write_tasks
+
+    try:
+        tasks = _run_tasks(source, ids, select, n, strategy, annotations) if source.is_dir() else _file_tasks(source, model)
+        written = write_tasks(tasks, fmt, out)
+    except (DdlensError, ValueError) as exc:
+        _stop(exc)
+    labelled = sum(t.labels is not None for t in tasks)
+    console.print(f"exported {len(tasks)} tasks ({labelled} with labels, {sum(t.prediction is not None for t in tasks)} "
+                  f"with pre-annotations) as {fmt} → {', '.join(map(str, written))}")
+
+
+def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int, strategy: str, annotations: Path):
+    from .cite import cite_path
+    from .exchange import Task
+    from .matrix import load_run
+
+    if select not in (None, "suggest"):
+        raise ValueError(f"--select {select!r}: only `suggest` is known")
+    if select == "suggest":
+        run, chosen = _suggestions(run_dir, n, strategy, annotations)
+        passages = [s.passage for s in chosen]
+    elif ids is not None:
+        run = load_run(run_dir)
+        wanted = _read_ids(ids)
+        by_id = {p.id: p for p in run.passages}
+        missing = [i for i in wanted if i not in by_id]
+        if missing:
+            raise DdlensError(ids, f"{len(missing)} id(s) not in {run_dir}: {', '.join(missing[:5])}")
+        passages = [by_id[i] for i in wanted]
+    else:
+        raise ValueError("with a run folder, give --ids FILE or --select suggest")
+    return [Task(p.id, p.doc_id, p.jurisdiction, p.text, p.context or "", cite_path(p.path, p.kind),
+                 prediction=run.predictions.get(p.id)) for p in passages]
+
+
+def _read_ids(path: Path) -> list[str]:
+    from .io import iter_jsonl
+
+    if not path.is_file():
+        raise DdlensError(path, "no such ids file")
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("{"):
+        return [str(row["id"]) for _, row in iter_jsonl(path) if isinstance(row, dict) and "id" in row]
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _file_tasks(path: Path, model: Optional[str]):
+    """Passages or annotation records from JSON Lines; the model reads each for pre-annotation."""
+    from .classify import classify_texts
+    from .exchange import Task, read_tasks_file
+    from .records import Annotation
+    from .train import best_model_name, load_model
+
+    if not path.is_file():
+        raise DdlensError(path, "no such run folder or file")
+    rows = read_tasks_file(path)
+    name = model or best_model_name(Settings().models)
+    fitted = load_model(name, Settings().models)
+    predictions = classify_texts([str(r["id"]) for r in rows], [r["text"] for r in rows], fitted, name)
+    tasks = []
+    for line_no, (row, prediction) in enumerate(zip(rows, predictions), 1):
+        labels = None
+        if row.get("modality") is not None and "annotator" in row:
+            try:
+                labels = Annotation.model_validate({k: v for k, v in row.items() if k in Annotation.model_fields})
+            except ValueError as exc:
+                raise DdlensError(path, f"line {line_no}: {exc}") from exc
+        tasks.append(Task(str(row["id"]), str(row.get("doc_id", "")), str(row.get("jurisdiction", "")), row["text"],
+                          str(row.get("context") or ""), str(row.get("citation") or ""), prediction, labels))
+    return tasks
+
+
+@annotate_app.command("import")
+def import_command(
+    source: Path = typer.Argument(..., help="A Label Studio JSON export, a doccano JSONL export or ddlens JSON Lines."),
+    annotator: str = typer.Option(..., "--annotator", help="Who labelled (use `adjudicated` for a reviewed file)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Annotation file to write [default: a new file in annotations/labels/]."),
+    run: Optional[Path] = typer.Option(None, "--run", help="Check each label against this run's current passage text."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="label-studio, doccano or jsonl [default: detected]."),
+) -> None:
+    """Labels from an annotation tool into annotations/, each checked against the scheme and
+    against the text it was given to; a task that cannot be taken is reported, not lost."""
+    from .annotations import write_annotations
+    from .exchange import read_labels
+    from .text import sha256_text
+
+    try:
+        if not source.is_file():
+            raise DdlensError(source, "no such file")
+        passages = None
+        if run is not None:
+            from .io import read_passages
+
+            passages = {p.id: sha256_text(p.text) for p in read_passages(run / "passages.parquet")}
+        result = read_labels(source, annotator, fmt, passages)
+    except (DdlensError, ValueError) as exc:
+        _stop(exc)
+    for problem in result.problems:
+        console.print(f"[red]not imported[/red] {problem}")
+    if result.records:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        target = out or Settings().annotations / "labels" / f"{annotator.replace('/', '-')}-{stamp}.jsonl"
+        write_annotations(target, result.records)
+        console.print(f"imported {len(result.records)} labels by {annotator} → {target}; {len(result.problems)} not imported, "
+                      f"{result.unlabelled} tasks without labels")
+    else:
+        console.print(f"nothing imported: {len(result.problems)} problems, {result.unlabelled} tasks without labels")
+    if result.as_suggested:
+        console.print(f"[yellow]note[/yellow] {result.as_suggested} of {len(result.records)} labels equal the model's "
+                      "pre-annotation exactly: make sure they were read, not just accepted")
+    if not result.records and result.problems:
+        raise typer.Exit(code=1)
+
+
+@annotate_app.command("agreement")
+def agreement_command(
+    files: list[Path] = typer.Argument(..., help="Annotation files (or folders) of two or more annotators."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Per-label Cohen's kappa (first two annotators), Krippendorff's alpha (all), F1
+    between annotators; modality and bearer kappa and alpha — over shared passages."""
+    from .agreement import agreement
+    from .annotations import load_annotations
+
+    try:
+        report = agreement(load_annotations(files))
+    except DdlensError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+        return
+    if report["n"] == 0:
+        console.print(f"no passage is labelled by two annotators (annotators: {', '.join(report['annotators']) or 'none'})")
+        raise typer.Exit(code=1)
+
+    def fmt(value) -> str:
+        return "–" if value is None else f"{value:.3f}"
+
+    pair = " vs ".join(report["kappa_pair"])
+    table = Table("label", f"kappa ({pair})", "alpha", "F1", "positives",
+                  title=f"{len(report['annotators'])} annotators, {report['n']} shared passages")
+    for label, row in report["per_label"].items():
+        table.add_row(label, fmt(row["kappa"]), fmt(row["alpha"]), fmt(row["f1"]), str(row["positives"]))
+    for head in ("modality", "bearer"):
+        table.add_row(head, fmt(report[head]["kappa"]), fmt(report[head]["alpha"]), "", "")
+    Console().print(table)
+    typer.echo(f"exact agreement {fmt(report['exact'])}; {report['n_fragment_units']} passages marked as fragment left out")
+
+
+@annotate_app.command("adjudicate")
+def adjudicate_command(
+    files: list[Path] = typer.Argument(..., help="Annotation files (or folders) to merge."),
+    out: Path = typer.Option(..., "--out", help="Merged annotations (agreed and single labels, adjudications)."),
+    review: Optional[Path] = typer.Option(None, "--review", help="Disagreements to review [default: OUT with .review.jsonl]."),
+) -> None:
+    """Agreed labels pass; disagreements go to a review file with every annotator's labels
+    and a majority proposal: edit it, then `ddlens annotate import REVIEW --annotator adjudicated`."""
+    from .adjudicate import adjudicate
+    from .annotations import load_annotations, write_annotations
+    from .io import write_jsonl
+
+    try:
+        merged, disputed = adjudicate(load_annotations(files))
+    except DdlensError as exc:
+        fail(exc)
+    review = review or out.with_name(out.name.removesuffix(".jsonl") + ".review.jsonl")
+    write_annotations(out, merged)
+    write_jsonl(review, disputed)
+    console.print(f"{len(merged)} passages merged → {out}; {len(disputed)} disagreements to review → {review}")

@@ -1,0 +1,117 @@
+"""Which passages to label next: uncertain for the current model and unlike each other.
+
+Uncertainty comes from the predictions already in the run (how close each element score is
+to its threshold, and how spread the modality and bearer distributions are). Diversity is
+maximal marginal relevance over MiniLM sentence embeddings, so fifty suggestions are not
+fifty copies of one boilerplate clause. Labelled passages, the seed check set and passages
+that carry no content (titles, footnotes, closing formulas, very short lines) are left out.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .matrix import RunData
+from .records import Passage, Prediction
+from .text import sha256_text
+
+STRATEGIES = ("uncertainty", "diversity", "random")
+SKIP_KINDS = frozenset({"title", "footnote", "closing"})
+MIN_CHARS = 60
+POOL_FACTOR = 8  # MMR looks at the n × 8 most uncertain passages
+MMR_LAMBDA = 0.6  # weight of uncertainty against novelty
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    passage: Passage
+    uncertainty: float
+    reason: str
+
+
+def uncertainty(prediction: Prediction, thresholds: dict[str, float]) -> tuple[float, str]:
+    """0 (sure) … 1 (undecided), and the label that makes it so."""
+    closest, nearest = 0.0, ""
+    for element, score in prediction.scores.items():
+        threshold = thresholds.get(element, 0.5)
+        if threshold > 1:  # an element the model never tags says nothing about this passage
+            continue
+        width = max(threshold, 1 - threshold)
+        value = 1 - abs(score - threshold) / width
+        if value > closest:
+            closest, nearest = value, element
+    heads = [_entropy(prediction.modality_scores), _entropy(prediction.bearer_scores)]
+    score = 0.6 * closest + 0.2 * heads[0] + 0.2 * heads[1]
+    reason = nearest if closest >= max(heads) else ("modality" if heads[0] >= heads[1] else "bearer")
+    return round(score, 4), reason
+
+
+def _entropy(distribution: dict[str, float]) -> float:
+    p = np.clip(np.array(list(distribution.values()), dtype=float), 1e-9, 1)
+    p = p / p.sum()
+    return float(-(p * np.log(p)).sum() / math.log(len(p))) if len(p) > 1 else 0.0
+
+
+def candidates(run: RunData, labelled: Iterable[str]) -> list[Passage]:
+    """Passages worth an annotator's time: unlabelled (by text hash), with content."""
+    done = set(labelled)
+    seen: set[str] = set()
+    out = []
+    for passage in run.passages:
+        digest = sha256_text(passage.text)
+        if passage.kind in SKIP_KINDS or len(passage.text) < MIN_CHARS or digest in done or digest in seen:
+            continue
+        seen.add(digest)
+        out.append(passage)
+    return out
+
+
+def suggest(run: RunData, thresholds: dict[str, float], labelled: Iterable[str], n: int = 50,
+            strategy: str = "uncertainty", seed: int = 13) -> list[Suggestion]:
+    """`n` passages to label next, best first."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}: choose from {', '.join(STRATEGIES)}")
+    pool = candidates(run, labelled)
+    scored = [(p, *uncertainty(run.predictions[p.id], thresholds)) for p in pool]
+    if strategy == "random":
+        picked = random.Random(seed).sample(scored, min(n, len(scored)))
+        return [Suggestion(p, u, "random") for p, u, _ in picked]
+    if strategy == "uncertainty":
+        scored.sort(key=lambda item: item[1], reverse=True)
+        scored = scored[: n * POOL_FACTOR]
+        weight = MMR_LAMBDA
+    else:  # diversity: novelty only, over a seeded sample of the whole pool
+        scored = random.Random(seed).sample(scored, min(n * POOL_FACTOR, len(scored)))
+        weight = 0.0
+    if len(scored) <= n:
+        return [Suggestion(p, u, r) for p, u, r in scored]
+    vectors = embed([p.text for p, _, _ in scored])
+    order = mmr(np.array([u for _, u, _ in scored]), vectors, n, weight)
+    return [Suggestion(scored[i][0], scored[i][1], scored[i][2]) for i in order]
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unit-length MiniLM sentence embeddings (the encoder tier's embedder)."""
+    from .models.encoder import get_embedder
+
+    vectors = get_embedder()(texts)
+    return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9, None)
+
+
+def mmr(relevance: np.ndarray, vectors: np.ndarray, n: int, weight: float) -> list[int]:
+    """Maximal marginal relevance: each pick maximises weight × relevance − (1 − weight) ×
+    its highest cosine similarity to the picks so far."""
+    picked = [int(np.argmax(relevance))]
+    closest = vectors @ vectors[picked[0]]
+    while len(picked) < min(n, len(relevance)):
+        value = weight * relevance - (1 - weight) * closest
+        value[picked] = -np.inf
+        best = int(np.argmax(value))
+        picked.append(best)
+        closest = np.maximum(closest, vectors @ vectors[best])
+    return picked

@@ -1,0 +1,229 @@
+"""The annotators' loop: suggest, export (Label Studio, doccano, JSONL), import (round trip,
+malformed lines, changed text), agreement (checked by hand) and adjudication."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.adjudicate import adjudicate
+from pipeline.agreement import agreement
+from pipeline.annotations import ADJUDICATOR, gold_labels, load_annotations, write_annotations
+from pipeline.cli import app
+from pipeline.exchange import Task, label_config, read_labels, write_tasks
+from pipeline.io import read_passages
+from pipeline.matrix import load_run
+from pipeline.records import Annotation
+from pipeline.scheme import load_scheme
+from pipeline.suggest import candidates, mmr, suggest
+from pipeline.text import sha256_text
+
+runner = CliRunner()
+TEXTS = [
+    "Member States shall ensure that essential entities take appropriate and proportionate technical measures.",
+    "Essential entities shall notify the CSIRT of any significant incident without undue delay.",
+    "The Government will review the strategy every two years.",
+    "Operators established in the territory shall designate a representative.",
+]
+
+
+def _ann(i: int, annotator: str, elements: list[str], modality: str = "conduct", bearer: str = "state",
+         fragment: bool = False) -> Annotation:
+    return Annotation(id=f"doc:p{i}", doc_id="doc", jurisdiction="xx", text=TEXTS[i], text_sha256=sha256_text(TEXTS[i]),
+                      elements=elements, modality=modality, bearer=bearer, annotator=annotator, fragment=fragment)
+
+
+def test_agreement_three_annotators_by_hand():
+    # bearer, per passage: a: s s o n · b: s o o n · c: s – o s
+    records = [
+        _ann(0, "a", ["necessary_measures"]), _ann(0, "b", ["necessary_measures"]), _ann(0, "c", ["necessary_measures"]),
+        _ann(1, "a", ["information_exchange"]), _ann(1, "b", [], bearer="operator"),
+        _ann(2, "a", [], bearer="operator"), _ann(2, "b", [], bearer="operator"), _ann(2, "c", [], bearer="operator"),
+        _ann(3, "a", ["territoriality"], "none", "none"), _ann(3, "b", ["territoriality"], "none", "none"),
+        _ann(3, "c", ["territoriality"], "result", "state"),
+    ]
+    report = agreement(records)
+    assert report["annotators"] == ["a", "b", "c"] and report["kappa_pair"] == ["a", "b"] and report["n"] == 4
+    # Krippendorff's alpha, nominal, by hand: coincidences o_ss=3, o_so=o_os=1, o_oo=3, o_nn=1,
+    # o_ns=o_sn=1 → n_s=5, n_o=4, n_n=2, n=11; D_o=4/11, D_e=2(5·4+5·2+4·2)/(11·10)=76/110;
+    # alpha = 1 − (4/11)/(76/110) = 1 − 40/76 = 0.4737
+    assert report["bearer"]["alpha"] == pytest.approx(0.474, abs=0.001)
+    # Cohen's kappa a vs b: p_o = 3/4, p_e = (2·1 + 1·2 + 1·1)/16 = 5/16 → 0.4375/0.6875 = 0.636
+    assert report["bearer"]["kappa"] == pytest.approx(0.636, abs=0.001)
+    info = report["per_label"]["information_exchange"]
+    # a: 0 1 0 0 · b: 0 0 0 0 → kappa 0; pooled pairs (a,b),(a,c),(b,c): both=0, either=1 → F1 0
+    assert info["kappa"] == 0.0 and info["f1"] == 0.0 and info["positives"] == 1
+    measures = report["per_label"]["necessary_measures"]
+    assert measures["kappa"] == 1.0 and measures["f1"] == 1.0 and measures["alpha"] == 1.0
+    assert report["per_label"]["good_faith"] == {"kappa": None, "alpha": None, "f1": None, "positives": 0}
+    assert report["exact"] == 0.5
+
+
+def test_agreement_leaves_fragments_and_adjudications_out():
+    records = [_ann(0, "a", []), _ann(0, "b", [], fragment=True), _ann(1, "a", []), _ann(1, "b", []),
+               _ann(1, ADJUDICATOR, ["no_harm"])]
+    report = agreement(records)
+    assert report["n"] == 1 and report["n_fragment_units"] == 1 and report["annotators"] == ["a", "b"]
+
+
+def test_adjudicate_merge_review_and_import_back(tmp_path):
+    records = [_ann(0, "a", ["necessary_measures"]), _ann(0, "b", ["necessary_measures"]),
+               _ann(1, "a", ["information_exchange"], "result", "operator"), _ann(1, "b", [], "result", "operator"),
+               _ann(1, "c", ["information_exchange"], "result", "operator"), _ann(2, "a", ["continuous_obligation"])]
+    merged, review = adjudicate(records)
+    assert [(r.id, r.annotator) for r in merged] == [("doc:p0", "a+b"), ("doc:p2", "a")]
+    assert len(review) == 1 and review[0]["elements"] == ["information_exchange"]  # 2 of 3 votes
+    assert set(review[0]["candidates"]) == {"a", "b", "c"} and review[0]["annotator"] == ADJUDICATOR
+
+    review_file = tmp_path / "review.jsonl"
+    review[0]["elements"] = ["information_exchange", "necessary_measures"]  # the adjudicator's decision
+    review_file.write_text(json.dumps(review[0]) + "\n")
+    back = read_labels(review_file, ADJUDICATOR)
+    assert not back.problems and back.records[0].annotator == ADJUDICATOR
+    gold = {g.id: g for g in gold_labels(records + back.records)}
+    assert gold["doc:p1"].elements == ["information_exchange", "necessary_measures"]
+
+
+@pytest.mark.parametrize("fmt", ["label-studio", "doccano", "jsonl"])
+def test_export_import_round_trip(tmp_path, fmt):
+    records = [_ann(0, "a", ["necessary_measures", "state_of_the_art"]), _ann(1, "a", ["information_exchange"], "result", "operator"),
+               _ann(2, "a", [], "none", "none", fragment=True)]
+    tasks = [Task(r.id, r.doc_id, r.jurisdiction, r.text, labels=r) for r in records]
+    out = tmp_path / f"tasks.{'json' if fmt == 'label-studio' else 'jsonl'}"
+    write_tasks(tasks, fmt, out)
+    back = read_labels(out, "a")
+    assert not back.problems
+    key = [(r.id, sorted(r.elements), r.modality, r.bearer, r.fragment) for r in records]
+    assert [(r.id, sorted(r.elements), r.modality, r.bearer, r.fragment) for r in back.records] == key
+
+
+def test_label_studio_config_covers_the_scheme():
+    root = ET.fromstring(label_config())
+    scheme = load_scheme()
+    choices = {c.get("name"): (c.get("choice"), [x.get("value") for x in c]) for c in root.iter("Choices")}
+    assert choices["elements"] == ("multiple", list(scheme.elements))
+    assert choices["modality"] == ("single", list(scheme.modality))
+    assert choices["bearer"] == ("single", list(scheme.bearer))
+    assert {t.get("name"): t.get("value") for t in root.iter("Text")}["text"] == "$text"
+
+
+def test_import_reports_bad_tasks_and_keeps_the_rest(tmp_path):
+    good = {"data": {"text": TEXTS[0], "passage_id": "doc:p0", "doc_id": "doc", "jurisdiction": "xx",
+                     "text_sha256": sha256_text(TEXTS[0])},
+            "annotations": [{"result": [{"from_name": "modality", "type": "choices", "value": {"choices": ["conduct"]}},
+                                        {"from_name": "bearer", "type": "choices", "value": {"choices": ["state"]}}]}]}
+    unknown = json.loads(json.dumps(good))
+    unknown["annotations"][0]["result"].append({"from_name": "elements", "type": "choices", "value": {"choices": ["due_care"]}})
+    no_modality = json.loads(json.dumps(good))
+    no_modality["annotations"][0]["result"] = no_modality["annotations"][0]["result"][1:]
+    edited = json.loads(json.dumps(good))
+    edited["data"]["text"] += " (edited)"
+    skipped = {"data": good["data"], "annotations": []}
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([good, unknown, no_modality, edited, skipped]))
+    result = read_labels(export, "alice")
+    assert len(result.records) == 1 and result.unlabelled == 1
+    assert [p.split(": ", 1)[1] for p in result.problems] == [
+        "task 2 (doc:p0): unknown element(s) ['due_care'] (scheme v1.4)",
+        "task 3: modality or bearer not chosen",
+        "task 4 (doc:p0): text differs from the exported text (text_sha256 mismatch); not imported",
+    ]
+
+    doccano = tmp_path / "doccano.jsonl"
+    line = {"text": TEXTS[1], "passage_id": "doc:p1", "text_sha256": sha256_text(TEXTS[1]),
+            "label": ["element:information_exchange", "modality:result", "bearer:operator"]}
+    doccano.write_text(json.dumps(line) + "\n{not json\n" + json.dumps({**line, "label": ["colour:red"]}) + "\n")
+    result = read_labels(doccano, "bob")
+    assert [r.elements for r in result.records] == [["information_exchange"]]
+    assert [p.split(": ", 1)[1] for p in result.problems] == [
+        "line 2: not JSON (Expecting property name enclosed in double quotes)", "line 3: unknown label 'colour:red'"]
+
+
+def test_import_checks_the_current_passage(tmp_path, real_run):
+    passages = read_passages(real_run / "passages.parquet")
+    chosen = [p for p in passages if len(p.text) > 80][:2]
+    tasks = [Task(p.id, p.doc_id, p.jurisdiction, p.text,
+                  labels=Annotation(id=p.id, doc_id=p.doc_id, jurisdiction=p.jurisdiction, text=p.text,
+                                    text_sha256=sha256_text(p.text), elements=[], modality="none", bearer="none",
+                                    annotator="a")) for p in chosen]
+    tasks[1].text = tasks[1].labels.text = chosen[1].text + " An amendment."  # the passage changed since
+    tasks[1].labels = tasks[1].labels.model_copy(update={"text_sha256": sha256_text(tasks[1].text)})
+    out = tmp_path / "tasks.json"
+    write_tasks(tasks, "label-studio", out)
+    current = {p.id: sha256_text(p.text) for p in passages}
+    result = read_labels(out, "a", passages=current)
+    assert [r.id for r in result.records] == [chosen[0].id]
+    assert result.problems == [f"{out}: task 2 ({chosen[1].id}): passage text changed since export; not imported: "
+                               "relabel the current text"]
+
+
+def test_mmr_prefers_novel_items():
+    vectors = np.array([[1, 0], [1, 0], [0.99, 0.14], [0, 1]], dtype=float)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    relevance = np.array([0.9, 0.89, 0.88, 0.5])
+    assert mmr(relevance, vectors, 2, 1.0) == [0, 1]  # relevance only: the duplicate
+    assert mmr(relevance, vectors, 2, 0.6) == [0, 3]  # with novelty: the other direction
+
+
+def test_suggest_on_a_real_run(real_run, tmp_path):
+    run = load_run(real_run)
+    labelled = {sha256_text(p.text) for p in run.passages[:200]}
+    pool = candidates(run, labelled)
+    assert pool and all(sha256_text(p.text) not in labelled and p.kind not in ("title", "footnote") for p in pool)
+    thresholds = json.loads((real_run / "matrix.json").read_text())["model_card"]["thresholds"]
+    picked = suggest(run, thresholds, labelled, n=12)
+    assert len({s.passage.id for s in picked}) == 12
+    top = sorted(picked, key=lambda s: -s.uncertainty)
+    assert top[0].uncertainty >= max(s.uncertainty for s in picked)
+    random_pick = suggest(run, thresholds, labelled, n=12, strategy="random")
+    assert [s.passage.id for s in random_pick] == [s.passage.id for s in suggest(run, thresholds, labelled, 12, "random")]
+    with pytest.raises(ValueError, match="unknown strategy"):
+        suggest(run, thresholds, labelled, strategy="loudest")
+
+
+def test_cli_loop(real_run, tmp_path):
+    """suggest → export (Label Studio) → labels → import → agreement → adjudicate, by CLI."""
+    labelled = tmp_path / "labelled"
+    labelled.mkdir()
+    result = runner.invoke(app, ["annotate", "suggest", str(real_run), "--n", "6", "--annotations", str(labelled),
+                                 "--out", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 0, result.output
+    suggested = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert len(suggested) == 6 and all({"id", "text", "citation", "uncertainty"} <= set(s) for s in suggested)
+
+    (tmp_path / "ids.txt").write_text("\n".join(s["id"] for s in suggested[:4]))
+    tasks_file = tmp_path / "tasks.json"
+    result = runner.invoke(app, ["annotate", "export", str(real_run), "--ids", str(tmp_path / "ids.txt"),
+                                 "--format", "label-studio", "--out", str(tasks_file)])
+    assert result.exit_code == 0, result.output
+    tasks = json.loads(tasks_file.read_text())
+    assert len(tasks) == 4 and all(t["predictions"][0]["model_version"] for t in tasks)
+    assert (tmp_path / "tasks.label_config.xml").is_file()
+
+    for who, bearer in (("ann1", "state"), ("ann2", "operator")):  # two annotators label in the tool
+        export = json.loads(json.dumps(tasks))
+        for task in export:
+            task["annotations"] = [{"completed_by": 1, "result": [
+                {"from_name": "elements", "type": "choices", "value": {"choices": ["necessary_measures"]}},
+                {"from_name": "modality", "type": "choices", "value": {"choices": ["conduct"]}},
+                {"from_name": "bearer", "type": "choices", "value": {"choices": [bearer]}}]}]
+        (tmp_path / f"{who}.json").write_text(json.dumps(export))
+        result = runner.invoke(app, ["annotate", "import", str(tmp_path / f"{who}.json"), "--annotator", who,
+                                     "--run", str(real_run), "--out", str(labelled / f"{who}.jsonl")])
+        assert result.exit_code == 0, result.output
+        assert "imported 4 labels" in result.output
+    result = runner.invoke(app, ["annotate", "agreement", str(labelled), "--json"])
+    report = json.loads(result.stdout)
+    assert report["n"] == 4 and report["per_label"]["necessary_measures"]["f1"] == 1.0
+    assert report["bearer"]["kappa"] == 0.0 and report["bearer"]["alpha"] == pytest.approx(-0.75)  # 1 − 1/(32/56)
+    result = runner.invoke(app, ["annotate", "adjudicate", str(labelled), "--out", str(tmp_path / "merged.jsonl")])
+    assert result.exit_code == 0 and "4 disagreements to review" in result.output
+    assert len((tmp_path / "merged.review.jsonl").read_text().splitlines()) == 4
+
+    bad = runner.invoke(app, ["annotate", "import", str(tmp_path / "ids.txt"), "--annotator", "x", "--out",
+                              str(tmp_path / "x.jsonl")])
+    assert bad.exit_code == 1 and "line 1: not JSON" in bad.output
+    assert load_annotations(labelled)  # the imported files load and validate
+    write_annotations(tmp_path / "again.jsonl", load_annotations(labelled / "ann1.jsonl"))
