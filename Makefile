@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN ?= runs/default
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run train test bench clean
+.PHONY: setup run train test bench clean labelstudio
 
 setup: $(STAMP)
 
@@ -35,4 +35,13 @@ bench: setup
 	$(BIN)/python scripts/bench_classify.py --run $(RUN)
 
 clean:
-	rm -rf $(VENV) runs corpus/files
+	rm -rf $(VENV) .lsvenv runs corpus/files
+
+# Label Studio in its own venv (its Django stack stays out of ours) for the server test.
+LS_VENV := .lsvenv
+labelstudio: $(LS_VENV)/.installed
+$(LS_VENV)/.installed:
+	$(PY) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install -q --upgrade pip
+	$(LS_VENV)/bin/pip install -q label-studio==1.23.2
+	touch $(LS_VENV)/.installed
