@@ -12,8 +12,8 @@ from pipeline.cli import app
 from pipeline.errors import DdlensError
 from pipeline.export import write_csv, write_heatmap, write_xlsx
 from pipeline.io import write_jsonl, write_passages, write_predictions
-from pipeline.matrix import coverage, diff, load_run, parse_filters, passage_level
 from pipeline.matrix import compare as compare_matrix
+from pipeline.matrix import coverage, diff, load_run, parse_filters, passage_level
 from pipeline.records import Passage, Prediction
 from pipeline.scheme import load_scheme
 
