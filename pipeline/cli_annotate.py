@@ -87,12 +87,18 @@ def export_command(
     n: int = _N, strategy: str = _STRATEGY,
     annotations: Path = typer.Option(Settings().annotations, help="With --select suggest: labels to leave out."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Pre-annotations from this model [default: the run's predictions, or the best model]."),
+    predictions: bool = typer.Option(True, "--predictions/--no-predictions",
+                                     help="Include the model's pre-annotations (leave them out for blind double labelling)."),
 ) -> None:
     """Tasks for Label Studio or doccano, with the model's predictions as pre-annotations."""
     from .exchange import write_tasks
 
     try:
-        tasks = _run_tasks(source, ids, select, n, strategy, annotations) if source.is_dir() else _file_tasks(source, model)
+        tasks = (_run_tasks(source, ids, select, n, strategy, annotations) if source.is_dir()
+                 else _file_tasks(source, model if predictions else None, predictions))
+        if not predictions:
+            for task in tasks:
+                task.prediction = None
         written = write_tasks(tasks, fmt, out)
     except (DdlensError, ValueError) as exc:
         _stop(exc)
@@ -136,7 +142,7 @@ def _read_ids(path: Path) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _file_tasks(path: Path, model: Optional[str]):
+def _file_tasks(path: Path, model: Optional[str], predict: bool = True):
     """Passages or annotation records from JSON Lines; the model reads each for pre-annotation."""
     from .classify import classify_texts
     from .exchange import Task, read_tasks_file
@@ -146,9 +152,11 @@ def _file_tasks(path: Path, model: Optional[str]):
     if not path.is_file():
         raise DdlensError(path, "no such run folder or file")
     rows = read_tasks_file(path)
-    name = model or best_model_name(Settings().models)
-    fitted = load_model(name, Settings().models)
-    predictions = classify_texts([str(r["id"]) for r in rows], [r["text"] for r in rows], fitted, name)
+    predictions: list = [None] * len(rows)
+    if predict:
+        name = model or best_model_name(Settings().models)
+        fitted = load_model(name, Settings().models)
+        predictions = classify_texts([str(r["id"]) for r in rows], [r["text"] for r in rows], fitted, name)
     tasks = []
     for line_no, (row, prediction) in enumerate(zip(rows, predictions), 1):
         labels = None

@@ -25,6 +25,7 @@ SKIP_KINDS = frozenset({"title", "footnote", "closing"})
 MIN_CHARS = 60
 POOL_FACTOR = 8  # MMR looks at the n × 8 most uncertain passages
 MMR_LAMBDA = 0.6  # weight of uncertainty against novelty
+DOC_CAP_SHARE, DOC_CAP_MIN = 0.1, 3  # one document gives at most 10% of a batch (at least 3)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ def suggest(run: RunData, thresholds: dict[str, float], labelled: Iterable[str],
     if len(scored) <= n:
         return [Suggestion(p, u, r) for p, u, r in scored]
     vectors = embed([p.text for p, _, _ in scored])
-    order = mmr(np.array([u for _, u, _ in scored]), vectors, n, weight)
+    docs = [p.doc_id for p, _, _ in scored]
+    order = mmr(np.array([u for _, u, _ in scored]), vectors, n, weight, docs, max(DOC_CAP_MIN, math.ceil(n * DOC_CAP_SHARE)))
     return [Suggestion(scored[i][0], scored[i][1], scored[i][2]) for i in order]
 
 
@@ -103,14 +105,23 @@ def embed(texts: list[str]) -> np.ndarray:
     return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9, None)
 
 
-def mmr(relevance: np.ndarray, vectors: np.ndarray, n: int, weight: float) -> list[int]:
+def mmr(relevance: np.ndarray, vectors: np.ndarray, n: int, weight: float, groups: list[str] | None = None,
+        cap: int | None = None) -> list[int]:
     """Maximal marginal relevance: each pick maximises weight × relevance − (1 − weight) ×
-    its highest cosine similarity to the picks so far."""
+    its highest cosine similarity to the picks so far; with `groups`, no group (document)
+    gives more than `cap` picks while others remain."""
     picked = [int(np.argmax(relevance))]
     closest = vectors @ vectors[picked[0]]
+    taken: dict[str, int] = {}
     while len(picked) < min(n, len(relevance)):
+        if groups is not None:
+            taken[groups[picked[-1]]] = taken.get(groups[picked[-1]], 0) + 1
         value = weight * relevance - (1 - weight) * closest
         value[picked] = -np.inf
+        if groups is not None and cap is not None:
+            full = np.array([taken.get(g, 0) >= cap for g in groups])
+            if not np.all(full | np.isinf(value)):
+                value[full] = -np.inf
         best = int(np.argmax(value))
         picked.append(best)
         closest = np.maximum(closest, vectors @ vectors[best])

@@ -227,3 +227,11 @@ def test_cli_loop(real_run, tmp_path):
     assert bad.exit_code == 1 and "line 1: not JSON" in bad.output
     assert load_annotations(labelled)  # the imported files load and validate
     write_annotations(tmp_path / "again.jsonl", load_annotations(labelled / "ann1.jsonl"))
+
+
+def test_mmr_caps_one_document():
+    vectors = np.eye(6)
+    relevance = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
+    groups = ["a", "a", "a", "a", "b", "c"]
+    assert mmr(relevance, vectors, 4, 1.0, groups, cap=2) == [0, 1, 4, 5]
+    assert mmr(relevance, vectors, 5, 1.0, groups, cap=2) == [0, 1, 4, 5, 2]  # only "a" is left
