@@ -199,10 +199,12 @@ def evaluate(
     gold: Optional[Path] = typer.Option(None, help="Score a saved model on this gold file (e.g. the seed set)."),
     cv: int = typer.Option(0, help="Instead: grouped K-fold cross-validation on annotations/."),
     annotations: Path = typer.Option(Settings().annotations / "labels", help="Annotations for --cv."),
+    models: Path = typer.Option(Settings().models, help="Folder of saved models and their cards."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ) -> None:
     """Per-label precision, recall, F1 and support; elements macro/micro-F1; modality and
-    bearer accuracy and macro-F1 — on a gold file, or by grouped cross-validation."""
+    bearer accuracy and macro-F1 — on a gold file, or by grouped cross-validation — and the
+    change against the model card."""
     import json as json_
 
     from .annotations import load_annotations
@@ -210,7 +212,7 @@ def evaluate(
     from .models import make_model
     from .train import best_model_name, headline, load_model, read_card, training_records
 
-    name = model or best_model_name(_models_dir())
+    name = model or best_model_name(models)
     try:
         if cv:
             records = training_records(annotations, _seed_path())
@@ -218,13 +220,13 @@ def evaluate(
                 metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds())
         else:
             gold_records = [r for r in load_annotations(gold or _seed_path()) if not r.fragment]
-            fitted = load_model(name, _models_dir())
+            fitted = load_model(name, models)
             predicted = fitted.predict_labels(fitted.predict_proba([r.text for r in gold_records]))
             metrics = score(gold_records, predicted)
     except DdlensError as exc:
         _fail(exc)
     metrics["model"] = name
-    card = read_card(_models_dir(), name)
+    card = read_card(models, name)
     # --cv: this cross-validation against the saved model's; otherwise the saved model's
     # card against the one it replaced (what the last `ddlens train` changed)
     now, before = ({**headline({"metrics": metrics}), "created": "now", "n_train": metrics["n"]}, headline(card)) if cv \

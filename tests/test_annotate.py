@@ -202,6 +202,15 @@ def test_cli_loop(real_run, tmp_path):
     assert len(tasks) == 4 and all(t["predictions"][0]["model_version"] for t in tasks)
     assert (tmp_path / "tasks.label_config.xml").is_file()
 
+    doccano = tmp_path / "tasks.jsonl"
+    result = runner.invoke(app, ["annotate", "export", str(real_run), "--select", "suggest", "--n", "3", "--annotations",
+                                 str(labelled), "--format", "doccano", "--no-predictions", "--out", str(doccano)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in doccano.read_text().splitlines()]
+    assert len(lines) == 3 and all(line["label"] == [] and "ddlens_suggested" not in line for line in lines)
+    assert {"element:risk_assessment", "modality:conduct", "fragment"} <= {x["text"] for x in json.loads(
+        (tmp_path / "tasks.labels.json").read_text())}
+
     for who, bearer in (("ann1", "state"), ("ann2", "operator")):  # two annotators label in the tool
         export = json.loads(json.dumps(tasks))
         for task in export:

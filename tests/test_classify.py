@@ -69,3 +69,26 @@ def test_train_writes_model_and_card(tmp_path, small_gold):
     card = json.loads((tmp_path / "models" / "linear" / "card.json").read_text())
     assert card["scheme_version"] == "1.4" and card["n_train"] == len(small_gold)
     assert len(card["training_data_sha256"]) == 64 and "elements_macro_f1" in card["metrics"]
+
+
+def test_evaluate_shows_the_change_against_the_card(tmp_path, small_gold, shared_annotations):
+    """Retraining on more labels keeps the replaced card's headline; evaluate shows both."""
+    from pipeline.annotations import write_annotations
+
+    models = tmp_path / "models"
+    for n, name in ((45, "first.jsonl"), (90, "second.jsonl")):
+        write_annotations(tmp_path / name, small_gold[:n])
+        trained = runner.invoke(app, ["train", "--model", "linear", "--annotations", str(tmp_path / name), "--cv", "3",
+                                      "--out", str(models)])
+        assert trained.exit_code == 0, trained.output
+    assert "(was " in trained.output
+    card = json.loads((models / "linear" / "card.json").read_text())
+    assert card["previous"]["n_train"] == 45 and card["n_train"] == 90
+    result = runner.invoke(app, ["evaluate", "--model", "linear", "--models", str(models), "--gold",
+                                 str(shared_annotations / "seed.jsonl"), "--json"])
+    change = json.loads(result.output)["change"]
+    assert (change["before"]["n_train"], change["now"]["n_train"]) == (45, 90)
+    assert change["now"]["elements_macro_f1"] == card["metrics"]["elements_macro_f1"]
+    table = runner.invoke(app, ["evaluate", "--model", "linear", "--models", str(models), "--gold",
+                                str(shared_annotations / "seed.jsonl")])
+    assert "model card vs the card it replaced" in table.output and "change" in table.output
