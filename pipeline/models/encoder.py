@@ -3,7 +3,8 @@ local_files_only, nothing fetched) as a frozen sentence encoder, with the rule t
 scores beside its embeddings, under the same logistic-regression heads as `linear`.
 
 Inference is int8-quantised (dynamic quantisation of the Linear layers) and length-sorted,
-and truncates at 128 tokens: passages are short (median ~40 tokens).
+and reads the first 64 word pieces: passages are short (median ~40 tokens), and grouped CV
+scored 64 at least as well as 128 (elements macro-F1 0.492 vs 0.468) at twice the speed.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def model_dir() -> Path:
 class Embedder:
     """Mean-pooled, L2-normalised MiniLM sentence embeddings, memoised by text hash."""
 
-    def __init__(self, max_length: int = 128, quantize: bool = True, batch_size: int = 32) -> None:
+    def __init__(self, max_length: int = 64, quantize: bool = True, batch_size: int = 32) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -76,7 +77,7 @@ class Embedder:
 
 
 @lru_cache(maxsize=2)
-def get_embedder(max_length: int = 128, quantize: bool = True) -> Embedder:
+def get_embedder(max_length: int = 64, quantize: bool = True) -> Embedder:
     """One loaded encoder per process: loading MiniLM costs seconds, so it is shared (the
     one deliberate cache besides the model registry)."""
     return Embedder(max_length=max_length, quantize=quantize)
@@ -86,7 +87,7 @@ class EncoderClassifier(Classifier):
     name = "encoder"
     registry_name = "ddlens.encoder.v1"
 
-    def __init__(self, c: float = 2.0, use_rules: bool = True, max_length: int = 128, quantize: bool = True,
+    def __init__(self, c: float = 2.0, use_rules: bool = True, max_length: int = 64, quantize: bool = True,
                  seed: int = 13) -> None:
         self.c = c
         self.use_rules = use_rules
