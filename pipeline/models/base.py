@@ -151,22 +151,25 @@ class Classifier(ABC):
         """Read back what `_save_state` wrote."""
 
 
-def tune_thresholds(scores: np.ndarray, gold: np.ndarray, classes: tuple[str, ...]) -> dict[str, float]:
-    """Per-label threshold maximising F1 on held-out scores (0.5 where a label has no positive)."""
-    out: dict[str, float] = {}
-    for j, label in enumerate(classes):
-        positives = gold[:, j].sum()
-        if positives == 0:
-            out[label] = 0.5
-            continue
-        best, best_f1 = 0.5, -1.0
-        for threshold in np.unique(np.round(scores[:, j], 3)):
-            predicted = scores[:, j] >= threshold
-            tp = float((predicted & (gold[:, j] == 1)).sum())
-            f1 = 2 * tp / (predicted.sum() + positives) if predicted.sum() + positives else 0.0
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = float(threshold), f1
-        # a label the held-out folds cannot find (F1 under 0.2) is not predicted at all: an
-        # analyst trusts an empty cell more than a column of false alarms
-        out[label] = best if best_f1 >= 0.2 else 1.01
-    return out
+def best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+    """(threshold, F1) maximising F1 of `scores >= threshold` against 0/1 `gold`."""
+    positives = gold.sum()
+    if positives == 0:
+        return 0.5, 1.0
+    best, best_f1 = 0.5, -1.0
+    for threshold in np.unique(np.round(scores, 3)):
+        predicted = scores >= threshold
+        tp = float((predicted & (gold == 1)).sum())
+        f1 = 2 * tp / (predicted.sum() + positives) if predicted.sum() + positives else 0.0
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(threshold), f1
+    return best, best_f1
+
+
+MIN_F1 = 0.2
+
+
+def usable(threshold: float, f1: float) -> float:
+    """A label the held-out folds cannot find (F1 under MIN_F1) is not predicted at all: an
+    analyst trusts an empty cell more than a column of false alarms."""
+    return threshold if f1 >= MIN_F1 else 1.01

@@ -15,6 +15,8 @@ from .base import Classifier, Probabilities, Targets
 from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
 from .rules import CueIndex, head_scores
 
+RULE_FEATURES = 16  # 9 element cue scores (scheme order), then 3 modality and 4 bearer scores
+
 
 def rule_features(texts: list[str], cues: CueIndex | None = None) -> np.ndarray:
     """The rules tier's cue scores and head distributions (16 dense features), through the
@@ -62,8 +64,10 @@ class LinearClassifier(Classifier):
 
     def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
         X = self._features(texts, fit=True)
+        first_rule = len(self.word_.vocabulary_) + len(self.char_.vocabulary_)
         self.heads_, self.thresholds_ = fit_heads(
-            X, targets, groups, self.classes_, self.c, self.seed, self.modality_classes_, self.bearer_classes_)
+            X, targets, groups, self.classes_, self.c, self.seed, self.modality_classes_, self.bearer_classes_,
+            rule_columns=[first_rule + j for j in range(len(self.classes_))] if self.use_rules else None)
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
         return predict_heads(self.heads_, self._features(texts), self.modality_classes_, self.bearer_classes_)
@@ -72,10 +76,15 @@ class LinearClassifier(Classifier):
         """Per element: the terms of this text that push its score up most (weight × tf-idf)."""
         X = self._features([text])
         names = np.concatenate([self.word_.get_feature_names_out(), self.char_.get_feature_names_out(),
-                                [f"rule:{i}" for i in range(16)] if self.use_rules else []])
+                                [f"rule:{i}" for i in range(RULE_FEATURES)] if self.use_rules else []])
         row = X.toarray()[0]
         out: dict[str, list[str]] = {}
+        cues = {element: [cue for e, cue in self._rules.fired(text) if e == element] for element in self.classes_}
         for element, model in zip(self.classes_, self.heads_.elements):
+            if isinstance(model, int):  # scored by the rules tier's cues
+                if cues[element]:
+                    out[element] = [f"rule:{cue}" for cue in cues[element][:top]]
+                continue
             if isinstance(model, float):
                 continue
             contrib = row * model.coef_[0]
