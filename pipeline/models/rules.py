@@ -253,3 +253,12 @@ def _heads(text: str) -> tuple[np.ndarray, np.ndarray]:
     else:
         bearer = np.array([0.65, 0.2, 0.1, 0.05])
     return modality, bearer
+
+
+RULE_FEATURES = 16  # 9 element cue scores (scheme order), then 3 modality and 4 bearer scores
+
+
+def rule_features(texts: list[str], cues: CueIndex | None = None) -> np.ndarray:
+    """The rules tier's cue scores and head distributions (16 dense features), through the
+    cue table's plain-text regexes: the same cues as the spaCy patterns, at regex speed."""
+    return np.hstack([(cues or CueIndex()).scores(texts), head_scores(texts)])
