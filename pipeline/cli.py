@@ -275,7 +275,7 @@ def classify(
 ) -> None:
     """Tag passages with elements, modality and bearer (scores included)."""
     from .classify import classify_texts
-    from .io import write_jsonl
+    from .io import read_text_rows, write_jsonl
     from .train import best_model_name, load_model
 
     source = source or Settings().default_run
@@ -287,7 +287,7 @@ def classify(
     try:
         if not source.is_file():
             raise DdlensError(source, "no such run folder or file")
-        rows = _read_input_rows(source)
+        rows = read_text_rows(source)
         fitted = load_model(name, _models_dir())
     except DdlensError as exc:
         _fail(exc)
@@ -324,18 +324,6 @@ def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] 
 def _report_tagged(predictions: list, name: str, target: Path) -> None:
     tagged = sum(bool(p.elements) for p in predictions)
     console.print(f"classified {len(predictions)} passages with {name}: {tagged} carry at least one element → {target}")
-
-
-def _read_input_rows(path: Path) -> list[dict]:
-    """JSON Lines of {id, text}: a bad line is an error naming the file and line."""
-    from .io import iter_jsonl
-
-    rows = []
-    for line_no, row in iter_jsonl(path):
-        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
-            raise DdlensError(path, f"line {line_no}: needs an id and a text")
-        rows.append(row)
-    return rows
 
 
 _KIND = typer.Option(None, "--kind", help="Document kinds, comma-separated (law, directive, strategy, …, or binding / non-binding).")

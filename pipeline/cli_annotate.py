@@ -145,13 +145,15 @@ def _read_ids(path: Path) -> list[str]:
 def _file_tasks(path: Path, model: Optional[str], predict: bool = True):
     """Passages or annotation records from JSON Lines; the model reads each for pre-annotation."""
     from .classify import classify_texts
-    from .exchange import Task, read_tasks_file
+    from .errors import AnnotationError
+    from .exchange import Task
+    from .io import read_text_rows
     from .records import Annotation
     from .train import best_model_name, load_model
 
     if not path.is_file():
         raise DdlensError(path, "no such run folder or file")
-    rows = read_tasks_file(path)
+    rows = read_text_rows(path, AnnotationError)
     predictions: list = [None] * len(rows)
     if predict:
         name = model or best_model_name(Settings().models)

@@ -350,13 +350,3 @@ def _jsonl_row_labels(row: dict) -> dict | None:
     return {**_labels(list(row.get("elements") or []), [row["modality"]] if row.get("modality") else [],
                       [row["bearer"]] if row.get("bearer") else [], bool(row.get("fragment"))),
             "note": str(row.get("note") or "")}
-
-
-def read_tasks_file(path: Path) -> list[dict]:
-    """A JSON Lines file given to `export`: passages ({id, text, …}) or annotation records."""
-    rows = []
-    for line_no, row in iter_jsonl(path, AnnotationError):
-        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
-            raise AnnotationError(path, f"line {line_no}: needs an id and a text")
-        rows.append(row)
-    return rows

@@ -58,6 +58,17 @@ def iter_jsonl(path: Path, error: type[DdlensError] = DdlensError, go_on: bool =
             yield line_no, value
 
 
+def read_text_rows(path: Path, error: type[DdlensError] = DdlensError) -> list[dict]:
+    """JSON Lines of {id, text, …} (classify input, export input): a line without an id and
+    a text is an error naming the file and the line."""
+    rows = []
+    for line_no, row in iter_jsonl(path, error):
+        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
+            raise error(path, f"line {line_no}: needs an id and a text")
+        rows.append(row)
+    return rows
+
+
 def _passage_schema():
     import pyarrow as pa
 
