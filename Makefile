@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN ?= runs/default
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run train test bench clean labelstudio
+.PHONY: setup run train test bench clean labelstudio browser
 
 setup: $(STAMP)
 
@@ -27,8 +27,16 @@ run: setup
 train: setup
 	$(BIN)/ddlens train --cv 5
 
-test: setup
+test: setup labelstudio browser
 	$(BIN)/pytest -q
+
+# Debian's chromium and chromedriver for the report's browser test (needs apt and root;
+# without them the test is skipped and says why)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || apt-get install -y -q chromium chromium-driver >/dev/null \
+	  || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; } \
+	  || echo "chromium not installed: the report's browser test will be skipped"
 
 bench: setup
 	$(BIN)/python scripts/bench_ingest.py
