@@ -300,16 +300,19 @@ def classify(
     _report_tagged(predictions, name, target)
 
 
-def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] = None) -> None:
-    """Classify every passage of a run folder into RUN/predictions.parquet."""
+def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] = None,
+                  passages: Optional[list] = None) -> list:
+    """Classify every passage of a run folder into RUN/predictions.parquet (`passages`: the
+    run's passages when the caller already holds them, as `ddlens run` does)."""
     from .classify import classify_texts
     from .io import read_passages, write_predictions
     from .train import load_model
 
     try:
-        passages = read_passages(run / "passages.parquet") if (run / "passages.parquet").is_file() else None
         if passages is None:
-            raise DdlensError(run / "passages.parquet", f"missing: run `ddlens ingest --out {run}` first")
+            if not (run / "passages.parquet").is_file():
+                raise DdlensError(run / "passages.parquet", f"missing: run `ddlens ingest --out {run}` first")
+            passages = read_passages(run / "passages.parquet")
         fitted = load_model(name, _models_dir())
     except DdlensError as exc:
         _fail(exc)
@@ -319,6 +322,7 @@ def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] 
     target = out or run / "predictions.parquet"
     write_predictions(target, predictions)
     _report_tagged(predictions, name, target)
+    return predictions
 
 
 def _report_tagged(predictions: list, name: str, target: Path) -> None:
@@ -462,7 +466,7 @@ def run_all(
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for ingest."),
 ) -> None:
     """The whole pipeline: ingest → classify → matrix, ending with report.html."""
-    from .matrix import Filters
+    from .matrix import Filters, RunData
     from .train import best_model_name
 
     started = time.perf_counter()
@@ -471,9 +475,12 @@ def run_all(
         result = _ingest(paths, out, Settings(), None, jobs, progress)
         if not result.documents:
             raise typer.Exit(code=1)
-        _classify_run(out, name, progress)
+        predictions = _classify_run(out, name, progress, passages=result.passages)
         task = progress.add_task("matrix", total=1, current="")
-        built = _write_matrix(_load_run(out), Filters(), 5, None)
+        # what the run folder now holds, from memory rather than read back from its files
+        data = RunData(out, {d.doc_id: d.summary() for d in result.documents}, result.passages,
+                       {p.passage_id: p for p in predictions})
+        built = _write_matrix(data, Filters(), 5, None)
         progress.update(task, advance=1)
     _print_levels(built)
     console.print(f"done in {time.perf_counter() - started:.0f}s; open the report: {(out / 'report.html').resolve()}")
