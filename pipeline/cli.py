@@ -342,8 +342,7 @@ def _filters(kind: Optional[str], years: Optional[str], jurisdictions: Optional[
     try:
         return parse_filters(kind, years, jurisdictions, min_score)
     except ValueError as exc:
-        console.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(code=1) from exc
+        _fail(exc)
 
 
 def _load_run(run: Path):

@@ -57,7 +57,7 @@ def suggest_command(
     try:
         _, chosen = _suggestions(run, n, strategy, annotations)
     except (DdlensError, ValueError) as exc:
-        _stop(exc)
+        fail(exc)
     target = out or run / "suggestions.jsonl"
     write_jsonl(target, ({"id": s.passage.id, "doc_id": s.passage.doc_id, "jurisdiction": s.passage.jurisdiction,
                           "text": s.passage.text, "context": s.passage.context or "",
@@ -68,13 +68,6 @@ def suggest_command(
         table.add_row(str(rank), s.passage.id, s.reason, f"{s.uncertainty:.2f}", s.passage.text[:70])
     Console().print(table)
     console.print(f"{len(chosen)} passages ({strategy}) → {target}")
-
-
-def _stop(exc: Exception) -> None:
-    if isinstance(exc, DdlensError):
-        fail(exc)
-    console.print(f"[red]error[/red] {exc}")
-    raise typer.Exit(code=1)
 
 
 @annotate_app.command("export")
@@ -101,7 +94,7 @@ def export_command(
                 task.prediction = None
         written = write_tasks(tasks, fmt, out)
     except (DdlensError, ValueError) as exc:
-        _stop(exc)
+        fail(exc)
     labelled = sum(t.labels is not None for t in tasks)
     console.print(f"exported {len(tasks)} tasks ({labelled} with labels, {sum(t.prediction is not None for t in tasks)} "
                   f"with pre-annotations) as {fmt} → {', '.join(map(str, written))}")
@@ -196,7 +189,7 @@ def import_command(
             passages = {p.id: sha256_text(p.text) for p in read_passages(run / "passages.parquet")}
         result = read_labels(source, annotator, fmt, passages)
     except (DdlensError, ValueError) as exc:
-        _stop(exc)
+        fail(exc)
     for problem in result.problems:
         console.print(f"[red]not imported[/red] {problem}")
     if result.records:

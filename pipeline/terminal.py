@@ -12,8 +12,9 @@ from .errors import DdlensError
 console = Console(stderr=True, soft_wrap=True)
 
 
-def fail(exc: DdlensError) -> None:
-    """Print `error path: reason` and end the command with exit status 1."""
+def fail(exc: DdlensError | ValueError) -> None:
+    """Print `error path: reason` (a DdlensError) or `error message` (a bad option value)
+    and end the command with exit status 1."""
     console.print(f"[red]error[/red] {exc}")
     raise typer.Exit(code=1)
 
