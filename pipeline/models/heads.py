@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 from ..errors import ModelError
 from .base import MIN_F1, Probabilities, Targets, best_threshold, usable
@@ -92,14 +93,18 @@ def _multi(X, y: list[str], c: float, seed: int):
 
 def predict_heads(heads: Heads, X, modality_classes: tuple[str, ...], bearer_classes: tuple[str, ...]) -> Probabilities:
     n = X.shape[0]
-    def score(model) -> np.ndarray:
+    elements = np.zeros((n, len(heads.elements)))
+    learned = [j for j, model in enumerate(heads.elements) if not isinstance(model, (int, float))]
+    if learned:
+        # one product for all element models: each one's predict_proba is expit(X·w + b)
+        weights = np.vstack([heads.elements[j].coef_ for j in learned])
+        intercepts = np.array([heads.elements[j].intercept_[0] for j in learned])
+        elements[:, learned] = expit(np.asarray(X @ weights.T) + intercepts)
+    for j, model in enumerate(heads.elements):
         if isinstance(model, float):
-            return np.full(n, model)  # one class in training: a constant
-        if isinstance(model, int):
-            return _column(X, model)  # the rules tier's cue score (see fit_heads)
-        return model.predict_proba(X)[:, 1]
-
-    elements = np.column_stack([score(m) for m in heads.elements]) if heads.elements else np.zeros((n, 0))
+            elements[:, j] = model  # one class in training: a constant
+        elif isinstance(model, int):
+            elements[:, j] = _column(X, model)  # the rules tier's cue score (see fit_heads)
     return Probabilities(elements, _dist(heads.modality, X, modality_classes), _dist(heads.bearer, X, bearer_classes))
 
 
@@ -108,8 +113,9 @@ def _dist(model, X, classes: tuple[str, ...]) -> np.ndarray:
     if isinstance(model, str):
         out[:, classes.index(model)] = 1.0
         return out
+    probs = model.predict_proba(X)
     for k, label in enumerate(model.classes_):
-        out[:, classes.index(label)] = model.predict_proba(X)[:, k]
+        out[:, classes.index(label)] = probs[:, k]
     return out
 
 

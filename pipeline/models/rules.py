@@ -174,22 +174,32 @@ class CueIndex:
                 self.patterns[element, cue] = re.compile(
                     "|".join(r"\b" + r"[\W_]+".join(f"(?:{p})" for p in parts) + r"\b" for parts in variants))
                 self._first[element, cue] = [re.compile(f"(?:{parts[0]})") for parts in variants]
-        self._starts: dict[str, frozenset[tuple[str, str]]] = {}
+        self._starts: dict[str, frozenset[tuple[str, str]]] = {}  # words that start some cue
+        self._seen: set[str] = set()  # every word looked at so far
+        self._any_first = re.compile("|".join(f"(?:{f.pattern})" for firsts in self._first.values() for f in firsts))
 
-    def _cues_starting(self, word: str) -> frozenset[tuple[str, str]]:
-        found = self._starts.get(word)
-        if found is None:
-            found = self._starts[word] = frozenset(
-                key for key, firsts in self._first.items() if any(f.fullmatch(word) for f in firsts))
-        return found
+    def _learn(self, words: set[str]) -> None:
+        """Memoise which cues each new word can start (most words start none)."""
+        for word in words:
+            if self._any_first.fullmatch(word):
+                self._starts[word] = frozenset(
+                    key for key, firsts in self._first.items() if any(f.fullmatch(word) for f in firsts))
+        self._seen |= words
 
     def fired(self, text: str) -> list[tuple[str, str]]:
         """(element, cue) pairs whose pattern occurs in the text."""
         low = text.lower()
-        candidates: set[tuple[str, str]] = set()
-        for word in set(self._WORD.findall(low)):
-            candidates |= self._cues_starting(word)
-        return [key for key in candidates if self.patterns[key].search(low)]
+        words = set(self._WORD.findall(low))
+        if not words <= self._seen:
+            self._learn(words - self._seen)
+        # a cue can only match from the first place one of its starting words occurs
+        first: dict[tuple[str, str], int] = {}
+        for word in words & self._starts.keys():
+            at = low.find(word)
+            for key in self._starts[word]:
+                if at < first.get(key, at + 1):
+                    first[key] = at
+        return [key for key, at in first.items() if self.patterns[key].search(low, at)]
 
     def scores(self, texts: list[str], weak: float = 0.35, strong: float = 0.6) -> np.ndarray:
         """Element scores as the rules tier computes them (texts × elements)."""
