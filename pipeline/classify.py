@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .models import Classifier
+from .models import Classifier, Probabilities
 from .records import Prediction
+
+_FORKED: Classifier | None = None  # the model forked workers score with (see _scores)
 
 
 def classify_texts(
@@ -17,23 +19,51 @@ def classify_texts(
     model_id: str,
     batch_size: int = 256,
     on_batch: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> list[Prediction]:
-    """Score texts in batches (the progress callback gets each batch's size)."""
+    """Score texts in batches (the progress callback gets each batch's size). With jobs > 1,
+    forked worker processes score the batches: they share the fitted model copy-on-write, so
+    nothing is reloaded, and labels and records are still built here, in input order. A model
+    whose inference already spreads over the cores (`threaded`, the encoder) runs in-process."""
+    batches = [list(texts[start : start + batch_size]) for start in range(0, len(texts), batch_size)]
     out: list[Prediction] = []
-    for start in range(0, len(texts), batch_size):
-        chunk = list(texts[start : start + batch_size])
-        probs = model.predict_proba(chunk)
-        labels = model.predict_labels(probs)
-        elements, modality, bearer = (np.round(p, 4).tolist() for p in (probs.elements, probs.modality, probs.bearer))
-        for offset, label in enumerate(labels):
-            # built from the model's own arrays: valid by construction, so pydantic's
-            # validation (80% of the linear tier's time per passage) is skipped
-            out.append(Prediction.model_construct(
-                passage_id=ids[start + offset], model=model_id, elements=label["elements"],
-                scores=dict(zip(model.classes_, elements[offset])),
-                modality=label["modality"], modality_scores=dict(zip(model.modality_classes_, modality[offset])),
-                bearer=label["bearer"], bearer_scores=dict(zip(model.bearer_classes_, bearer[offset])),
-            ))
+    for batch, probs in zip(batches, _scores(model, batches, jobs)):
+        out.extend(_predictions(ids[len(out) : len(out) + len(batch)], probs, model, model_id))
         if on_batch:
-            on_batch(len(chunk))
+            on_batch(len(batch))
     return out
+
+
+def _scores(model: Classifier, batches: list[list[str]], jobs: int) -> Iterator[Probabilities]:
+    global _FORKED
+    if jobs <= 1 or model.threaded or len(batches) < 2:
+        yield from map(model.predict_proba, batches)
+        return
+    import multiprocessing
+
+    _FORKED = model
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(batches))) as pool:
+            yield from pool.imap(_forked_scores, batches)
+    finally:
+        _FORKED = None
+
+
+def _forked_scores(batch: list[str]) -> Probabilities:
+    assert _FORKED is not None, "worker forked without a model"
+    return _FORKED.predict_proba(batch)
+
+
+def _predictions(ids: Sequence[str], probs: Probabilities, model: Classifier, model_id: str) -> list[Prediction]:
+    elements, modality, bearer = (np.round(p, 4).tolist() for p in (probs.elements, probs.modality, probs.bearer))
+    # built from the model's own arrays: valid by construction, so pydantic's validation
+    # (80% of the linear tier's time per passage) is skipped
+    return [
+        Prediction.model_construct(
+            passage_id=ids[i], model=model_id, elements=label["elements"],
+            scores=dict(zip(model.classes_, elements[i])),
+            modality=label["modality"], modality_scores=dict(zip(model.modality_classes_, modality[i])),
+            bearer=label["bearer"], bearer_scores=dict(zip(model.bearer_classes_, bearer[i])),
+        )
+        for i, label in enumerate(model.predict_labels(probs))
+    ]

@@ -130,7 +130,7 @@ def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options:
     result = ingest_batch(
         files, manifest, settings, options,
         on_file=lambda p: progress.update(task, advance=1, current=p.name),
-        jobs=jobs or min(4, os.cpu_count() or 1),
+        jobs=_jobs(jobs),
     )
     seconds = time.perf_counter() - started
     write_run(out, result.documents, result.passages, result.errors, run_info(result, settings, environment_versions(), seconds))
@@ -272,6 +272,7 @@ def classify(
     source: Optional[Path] = typer.Argument(None, help="A run folder, or a JSON Lines file of {id, text, …} [default: runs/default]."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best by cross-validation]."),
     out: Optional[Path] = typer.Option(None, help="Output file [default: RUN/predictions.parquet, or FILE.predictions.jsonl]."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes [default: one per CPU core, at most 4]."),
 ) -> None:
     """Tag passages with elements, modality and bearer (scores included)."""
     from .classify import classify_texts
@@ -282,7 +283,7 @@ def classify(
     name = model or best_model_name(_models_dir())
     if source.is_dir():
         with _progress() as progress:
-            _classify_run(source, name, progress, out)
+            _classify_run(source, name, progress, out, jobs=jobs)
         return
     try:
         if not source.is_file():
@@ -294,14 +295,14 @@ def classify(
     with _progress() as progress:
         task = progress.add_task(f"classify ({name})", total=len(rows), current="")
         predictions = classify_texts([str(r["id"]) for r in rows], [str(r["text"]) for r in rows], fitted, name,
-                                     on_batch=lambda n: progress.update(task, advance=n))
+                                     on_batch=lambda n: progress.update(task, advance=n), jobs=_jobs(jobs))
     target = out or source.with_suffix(".predictions.jsonl")
     write_jsonl(target, ({"id": p.passage_id, **p.model_dump(exclude={"passage_id"})} for p in predictions))
     _report_tagged(predictions, name, target)
 
 
 def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] = None,
-                  passages: Optional[list] = None) -> list:
+                  passages: Optional[list] = None, jobs: int = 0) -> list:
     """Classify every passage of a run folder into RUN/predictions.parquet (`passages`: the
     run's passages when the caller already holds them, as `ddlens run` does)."""
     from .classify import classify_texts
@@ -318,11 +319,16 @@ def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] 
         _fail(exc)
     task = progress.add_task(f"classify ({name})", total=len(passages), current="")
     predictions = classify_texts([p.id for p in passages], [p.text for p in passages], fitted, name,
-                                 on_batch=lambda n: progress.update(task, advance=n))
+                                 on_batch=lambda n: progress.update(task, advance=n), jobs=_jobs(jobs))
     target = out or run / "predictions.parquet"
     write_predictions(target, predictions)
     _report_tagged(predictions, name, target)
     return predictions
+
+
+def _jobs(asked: int) -> int:
+    """Worker processes: as asked, else one per CPU core, at most 4."""
+    return asked or min(4, os.cpu_count() or 1)
 
 
 def _report_tagged(predictions: list, name: str, target: Path) -> None:
@@ -462,7 +468,7 @@ def run_all(
     paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders [default: the fetched corpus]."),
     out: Path = typer.Option(Settings().default_run, "--out", "-o", help="Run folder to write."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best by cross-validation]."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for ingest."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for ingest and classify [default: one per CPU core, at most 4]."),
 ) -> None:
     """The whole pipeline: ingest → classify → matrix, ending with report.html."""
     from .matrix import Filters, RunData
@@ -474,7 +480,7 @@ def run_all(
         result = _ingest(paths, out, Settings(), None, jobs, progress)
         if not result.documents:
             raise typer.Exit(code=1)
-        predictions = _classify_run(out, name, progress, passages=result.passages)
+        predictions = _classify_run(out, name, progress, passages=result.passages, jobs=jobs)
         task = progress.add_task("matrix", total=1, current="")
         # what the run folder now holds, from memory rather than read back from its files
         data = RunData(out, {d.doc_id: d.summary() for d in result.documents}, result.passages,

@@ -52,6 +52,17 @@ def test_classify_library_batches(small_gold):
     assert [p.passage_id for p in predictions] == [str(i) for i in range(10)]
 
 
+def test_classify_in_worker_processes_gives_the_same_predictions(small_gold):
+    model = make_model("linear").fit([r.text for r in small_gold], Targets.from_records(small_gold))
+    texts = [r.text for r in small_gold]
+    ids = [f"p{i}" for i in range(len(texts))]
+    seen: list[int] = []
+    alone = classify_texts(ids, texts, model, "linear", batch_size=7)
+    forked = classify_texts(ids, texts, model, "linear", batch_size=7, jobs=2, on_batch=seen.append)
+    assert [p.model_dump() for p in forked] == [p.model_dump() for p in alone]
+    assert sum(seen) == len(texts) and len(seen) == -(-len(texts) // 7)
+
+
 def test_evaluate_rules_on_the_seed_gold(shared_annotations):
     result = runner.invoke(app, ["evaluate", "--model", "rules", "--gold", str(shared_annotations / "seed.jsonl"), "--json"])
     assert result.exit_code == 0, result.output

@@ -57,6 +57,7 @@ class Classifier(ABC):
 
     name: str = "base"
     registry_name: str = "ddlens.base.v0"
+    threaded: bool = False  # inference already uses every core: no worker processes (classify_texts)
 
     def get_params(self) -> dict:
         signature = inspect.signature(type(self).__init__)
