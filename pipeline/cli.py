@@ -160,6 +160,7 @@ def train(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear or encoder [default: all three]."),
     annotations: Path = typer.Option(Settings().annotations / "labels", help="Folder or file of annotations."),
     cv: int = typer.Option(5, help="Grouped folds for the card's metrics (0: skip)."),
+    repeats: int = typer.Option(1, help="Deal the documents into folds this many times (shuffled after the first): the card gets each figure's spread."),
     out: Path = typer.Option(Settings().models, help="Where models/<name>/ go."),
 ) -> None:
     """Train models from annotations/ and write models/<name>/ with a model card.
@@ -177,7 +178,7 @@ def train(
         for name in names:
             previous = read_card(out, name).get("metrics", {})
             with console.status(f"training {name} on {len(records)} passages (cv={cv})…"):
-                metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds()) if cv else {}
+                metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds(), repeats=repeats) if cv else {}
                 train_model(name, records, out / name, metrics)
             line = f"{name}: trained on {len(records)} passages → {out / name}"
             if metrics:
@@ -198,6 +199,7 @@ def evaluate(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best saved one]."),
     gold: Optional[Path] = typer.Option(None, help="Score a saved model on this gold file (e.g. the seed set)."),
     cv: int = typer.Option(0, help="Instead: grouped K-fold cross-validation on annotations/."),
+    repeats: int = typer.Option(1, help="With --cv: deal the documents into folds this many times (shuffled after the first) and show each figure's spread."),
     annotations: Path = typer.Option(Settings().annotations / "labels", help="Annotations for --cv."),
     models: Path = typer.Option(Settings().models, help="Folder of saved models and their cards."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
@@ -216,8 +218,8 @@ def evaluate(
     try:
         if cv:
             records = training_records(annotations, _seed_path())
-            with console.status(f"cross-validating {name} ({cv} grouped folds, {len(records)} passages)…"):
-                metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds())
+            with console.status(f"cross-validating {name} ({cv} grouped folds × {repeats}, {len(records)} passages)…"):
+                metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds(), repeats=repeats)
         else:
             gold_records = [r for r in load_annotations(gold or _seed_path()) if not r.fragment]
             fitted = load_model(name, models)
@@ -244,6 +246,12 @@ def evaluate(
                f"micro-F1 {metrics['elements_micro_f1']:.3f}")
     typer.echo(f"modality accuracy {metrics['modality']['accuracy']:.3f}, macro-F1 {metrics['modality']['macro_f1']:.3f}; "
                f"bearer accuracy {metrics['bearer']['accuracy']:.3f}, macro-F1 {metrics['bearer']['macro_f1']:.3f}")
+    if "spread" in metrics:
+        spread = metrics["spread"]
+        typer.echo(f"over {spread['repeats']} fold assignments (mean ± sd): " + ", ".join(
+            f"{label} {spread[key]['mean']:.3f} ± {spread[key]['sd']:.3f}" for key, label in (
+                ("elements_macro_f1", "elements macro-F1"), ("modality_macro_f1", "modality macro-F1"),
+                ("bearer_macro_f1", "bearer macro-F1"))))
     if metrics["change"]:
         _print_change(now, before, "this cross-validation vs the model card" if cv else "model card vs the card it replaced")
     for group in ("by_kind", "by_jurisdiction"):

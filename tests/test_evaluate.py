@@ -58,3 +58,16 @@ def test_evaluate_cross_validation_is_grouped_by_document():
         assert len(trained) == 4  # the fifth document is the test fold, never trained on
     assert set(result["by_kind"]) == {"law", "strategy"}
     assert result["by_kind"]["law"]["n"] == 8
+
+
+def test_repeated_cross_validation_reports_the_spread_and_stays_grouped():
+    records = [_gold(i, [], "none", "none", doc=f"d{i % 6}") for i in range(48)]
+    _Spy.seen = []
+    result = cross_validate(_Spy, records, k=3, repeats=3)
+    assert len(_Spy.seen) == 9
+    assert all(len(trained) == 4 for trained in _Spy.seen)  # 6 documents, 2 held out per fold
+    assert len({frozenset(t) for t in _Spy.seen}) > 3  # the later assignments deal the documents anew
+    spread = result["spread"]
+    assert spread["repeats"] == 3 and len(spread["elements_macro_f1"]["values"]) == 3
+    assert spread["modality_macro_f1"]["values"][0] == result["modality"]["macro_f1"]
+    assert set(spread["per_label_f1"]) == set(result["per_label"])
