@@ -34,8 +34,9 @@ def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict |
         "elements": list(doc_matrix.elements), "binding": sorted(BINDING_KINDS),
         "documents": doc_matrix.documents, "cells": cells,
     }
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     summary = card_summary(card or {})
+    data["weak"] = weak_elements(summary)
+    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     jurisdictions = sorted({d["jurisdiction"] for d in doc_matrix.documents})
     kinds = sorted({d["kind"] for d in doc_matrix.documents})
     return (_TEMPLATE
@@ -47,6 +48,15 @@ def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict |
             .replace("{{SUBTITLE}}", html.escape(
                 f"{len(doc_matrix.documents)} documents · {len(jurisdictions)} jurisdictions · "
                 f"{doc_matrix.n_passages:,} passages · model {doc_matrix.model}")))
+
+
+WEAK_F1 = 0.3
+
+
+def weak_elements(card: dict) -> dict[str, float]:
+    """Elements the model finds poorly (cross-validated F1 under WEAK_F1): their columns are
+    flagged, since most of their cells are likely to be wrong."""
+    return {e: f1 for e, f1 in card.get("per_label_f1", {}).items() if isinstance(f1, (int, float)) and f1 < WEAK_F1}
 
 
 def write_report(doc_matrix: Matrix, path: Path, card: dict | None = None, run_info: dict | None = None) -> None:
@@ -81,7 +91,8 @@ cross-validation by document: elements macro-F1 {fmt(card.get('elements_macro_f1
 modality macro-F1 {fmt(card.get('modality_macro_f1'))}, bearer macro-F1 {fmt(card.get('bearer_macro_f1'))}.
 A passage supports an element when its score passes the element's tuned threshold
 (a threshold above 1 means the model never tags it: too few training examples).
-Read every cell with its evidence: the model errs, and the passages are there to check it.</p>
+Read every cell with its evidence: the model errs, and the passages are there to check it.
+Elements with a CV F1 under {WEAK_F1} are marked ⚠ in the matrix.</p>
 <table class="small"><thead><tr><th>element</th><th>CV F1</th><th>threshold</th></tr></thead>
 <tbody>{per_label}</tbody></table>
 <p><b>Levels.</b> A cell takes the highest level any of its passages reaches; the evidence
@@ -139,6 +150,7 @@ aside#detail{flex:1;min-width:320px;max-height:80vh;overflow:auto;border-left:1p
 .ev blockquote{margin:6px 0 0;padding-left:10px;border-left:3px solid #c6dbef;white-space:pre-wrap}
 table.small{border-collapse:collapse;font-size:12px;margin:6px 0}table.small td,table.small th{border:1px solid #ddd;padding:2px 6px}
 #method{max-width:900px;margin-top:24px}
+#heatmap th.weak{color:#a63603}p.warn{color:#a63603}
 """
 
 _SCRIPT = r"""
@@ -179,7 +191,9 @@ function render() {
   const total = j => D.elements.reduce((s, e) => s + rank(C[j][e].level), 0);
   if (state.sort === 'coverage') rows.sort((a, b) => total(b) - total(a) || a.localeCompare(b));
   const head = document.querySelector('#heatmap thead'), body = document.querySelector('#heatmap tbody');
-  head.innerHTML = '<tr><th></th>' + D.elements.map(e => `<th><div>${esc(label(e))}</div></th>`).join('') + '</tr>';
+  head.innerHTML = '<tr><th></th>' + D.elements.map(e => e in D.weak
+    ? `<th class="weak" title="${esc(weakNote(e))}"><div>⚠ ${esc(label(e))}</div></th>`
+    : `<th><div>${esc(label(e))}</div></th>`).join('') + '</tr>';
   body.innerHTML = rows.map(j => `<tr><th class="jur" data-j="${esc(j)}">${esc(j)}</th>` + D.elements.map(e => {
     const c = C[j][e], dark = rank(c.level) >= 3;
     return `<td class="cell" data-j="${esc(j)}" data-e="${e}" data-level="${c.level}" title="${esc(j)} × ${esc(label(e))}: ${c.level} (${c.n} passages)"`
@@ -187,6 +201,10 @@ function render() {
   }).join('') + '</tr>').join('');
   body.querySelectorAll('td.cell').forEach(td => td.addEventListener('click', () => showCell(C, td)));
   body.querySelectorAll('th.jur').forEach(th => th.addEventListener('click', () => showDocs(th.dataset.j)));
+}
+
+function weakNote(e) {
+  return `${label(e)}: cross-validated F1 ${D.weak[e].toFixed(2)}; the model finds this element poorly, so most of its cells are likely wrong. Read the evidence.`;
 }
 
 function showCell(C, td) {
@@ -198,6 +216,7 @@ function showCell(C, td) {
     + `<blockquote>${esc(v.text)}</blockquote></div>`).join('');
   document.getElementById('detail').innerHTML = `<h2 id="detail-title">${esc(j)} × ${esc(label(e))}</h2>`
     + `<p><b>${esc(c.level)}</b>: ${esc(D.meaning[c.level])}<br>${c.n} supporting passage${c.n === 1 ? '' : 's'} in ${c.docs} document${c.docs === 1 ? '' : 's'}.</p>`
+    + (e in D.weak ? `<p class="warn">⚠ ${esc(weakNote(e))}</p>` : '')
     + (items || '<p class="muted">No passage supports this element in the documents shown.</p>');
 }
 

@@ -3,6 +3,7 @@
 a cell, read its evidence, filter by kind, list a jurisdiction's documents. The screenshot is
 kept in test-artifacts/report.png."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -41,6 +42,11 @@ def test_report_in_browser(real_run, browser):
     rows = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "th.jur")]
     assert rows == ["ee", "eu", "fi"]
     assert len(browser.find_elements(By.CSS_SELECTOR, "td.cell")) == 3 * 9
+    # the columns of elements the model finds poorly (CV F1 under 0.3, from its card) carry a warning
+    card = json.loads((ROOT / "models" / json.loads((real_run / "matrix.json").read_text())["model"] / "card.json").read_text())
+    weak = {e for e, m in card["metrics"]["per_label"].items() if m["f1"] < 0.3}
+    flagged = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#heatmap thead th.weak")]
+    assert sorted(t.lstrip("⚠ ").replace(" ", "_") for t in flagged) == sorted(weak)
 
     cell = browser.find_element(By.CSS_SELECTOR, 'td.cell[data-j="eu"][data-e="information_exchange"]')
     assert cell.get_attribute("data-level") == "law:result"
