@@ -3,8 +3,8 @@ scikit-learn's for the two analyzers the linear tier uses (word 1-2-grams, char_
 
 scikit-learn builds n-grams and looks each one up in a Python loop, which was 60% of the linear
 tier's classification time. Here a batch's n-grams become integer keys (token ids for words,
-packed character ids for characters) and are matched against the vocabulary by sorted search,
-so the Python work left is one regex `findall` or `split` per text."""
+packed character ids for characters) and are matched against the vocabulary by hash lookup,
+so the Python work left is one regex `findall` per text for words and one `lower` for characters."""
 
 from __future__ import annotations
 
@@ -165,6 +165,8 @@ class _Index:
 
     def find(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask, column) of each wanted key."""
-        at = self._keys.get_indexer(wanted) if len(self._keys) else np.full(len(wanted), -1)
+        if not len(self._keys):
+            return np.zeros(len(wanted), dtype=bool), np.zeros(len(wanted), dtype=np.int64)
+        at = self._keys.get_indexer(wanted)
         found = at >= 0
-        return found, self._columns[np.where(found, at, 0)] if len(self._columns) else np.zeros(len(wanted), dtype=np.int64)
+        return found, self._columns[np.where(found, at, 0)]
