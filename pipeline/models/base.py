@@ -89,21 +89,22 @@ class Classifier(ABC):
         return self._predict_proba(list(texts))
 
     def predict_labels(self, probs: Probabilities) -> list[dict]:
-        """Labels from scores: elements over their tuned thresholds, the likeliest head values;
-        a passage that imposes nothing (modality none) owes nothing (bearer none)."""
+        """Labels from scores: elements over their tuned thresholds, the likeliest head values.
+
+        A passage that imposes nothing (modality none) owes nothing (bearer none), so both heads
+        decide that together: none when the mean of their two "none" probabilities is at least
+        0.5, else each head's likeliest other value. (Letting modality alone decide, bearer
+        following, lost 0.05 bearer macro-F1 in grouped CV; the joint vote also gained 0.01 on
+        modality.)"""
         self._check_fitted()
-        out = []
-        for i in range(len(probs.elements)):
-            elements = [e for j, e in enumerate(self.classes_) if probs.elements[i, j] >= self.thresholds_[e]]
-            modality = self.modality_classes_[int(np.argmax(probs.modality[i]))]
-            bearer = self.bearer_classes_[int(np.argmax(probs.bearer[i]))]
-            if modality == "none":
-                bearer = "none"
-            elif bearer == "none":
-                order = np.argsort(-probs.bearer[i])
-                bearer = next(self.bearer_classes_[k] for k in order if self.bearer_classes_[k] != "none")
-            out.append({"elements": elements, "modality": modality, "bearer": bearer})
-        return out
+        m_none, b_none = self.modality_classes_.index("none"), self.bearer_classes_.index("none")
+        none = (probs.modality[:, m_none] + probs.bearer[:, b_none]) / 2 >= 0.5
+        modality = np.where(none, m_none, _likeliest_other(probs.modality, m_none))
+        bearer = np.where(none, b_none, _likeliest_other(probs.bearer, b_none))
+        hits = probs.elements >= np.array([self.thresholds_[e] for e in self.classes_])
+        return [{"elements": [self.classes_[j] for j in np.flatnonzero(row)],
+                 "modality": self.modality_classes_[m], "bearer": self.bearer_classes_[b]}
+                for row, m, b in zip(hits, modality, bearer)]
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[str]]:
         """Why each element scored: the patterns or terms behind it, strongest first."""
@@ -150,6 +151,13 @@ class Classifier(ABC):
 
     def _load_state(self, folder: Path) -> None:
         """Read back what `_save_state` wrote."""
+
+
+def _likeliest_other(probs: np.ndarray, skip: int) -> np.ndarray:
+    """Per row, the likeliest class other than column `skip`."""
+    others = probs.copy()
+    others[:, skip] = -1.0
+    return np.argmax(others, axis=1)
 
 
 def best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, float]:

@@ -83,3 +83,27 @@ def test_contract_loading_refuses_foreign_types(tmp_path, sample):
     sio.dump({"x": Sneaky()}, path)
     with pytest.raises(ModelError, match="refusing to load"):
         load_skops(path)
+
+
+def test_modality_and_bearer_decide_none_together():
+    """A weak "none" from modality is outvoted by a bearer sure of its duty-holder, and the
+    other way round; either way the two heads never disagree on none."""
+    from pipeline.models import Probabilities
+
+    model = make_model("rules").fit([], Targets.from_records([]))
+    m, b = model.modality_classes_, model.bearer_classes_
+
+    def dist(classes, **p):
+        return [p.get(c, 0.0) for c in classes]
+
+    probs = Probabilities(
+        np.zeros((3, len(model.classes_))),
+        np.array([dist(m, none=0.55, result=0.3, conduct=0.15),     # weak none, sure bearer
+                  dist(m, none=0.2, conduct=0.5, result=0.3),       # sure duty, bearer leans none
+                  dist(m, none=0.7, conduct=0.3)]),                 # both say none
+        np.array([dist(b, state=0.9, none=0.05, operator=0.05),
+                  dist(b, none=0.6, operator=0.3, state=0.1),
+                  dist(b, none=0.8, state=0.2)]))
+    labels = model.predict_labels(probs)
+    assert [(x["modality"], x["bearer"]) for x in labels] == [("result", "state"), ("conduct", "operator"),
+                                                             ("none", "none")]
