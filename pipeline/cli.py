@@ -157,7 +157,7 @@ def _seed_path() -> Path:
 
 @app.command()
 def train(
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear or encoder [default: all three]."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear, encoder or hybrid [default: all four]."),
     annotations: Path = typer.Option(Settings().annotations / "labels", help="Folder or file of annotations."),
     cv: int = typer.Option(5, help="Grouped folds for the card's metrics (0: skip)."),
     repeats: int = typer.Option(1, help="Deal the documents into folds this many times (shuffled after the first): the card gets each figure's spread."),

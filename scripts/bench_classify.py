@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed passes after the first")
     parser.add_argument("--jobs", type=int, default=1,
                         help="worker processes, as `ddlens classify --jobs` (peak memory is then the parent's)")
-    parser.add_argument("--models", nargs="*", default=["rules", "linear", "encoder"])
+    parser.add_argument("--models", nargs="*", default=["rules", "linear", "encoder", "hybrid"])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

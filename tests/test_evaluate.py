@@ -71,3 +71,25 @@ def test_repeated_cross_validation_reports_the_spread_and_stays_grouped():
     assert spread["repeats"] == 3 and len(spread["elements_macro_f1"]["values"]) == 3
     assert spread["modality_macro_f1"]["values"][0] == result["modality"]["macro_f1"]
     assert set(spread["per_label_f1"]) == set(result["per_label"])
+
+
+def test_default_model_is_best_on_all_three_heads(tmp_path):
+    """Elements, modality and bearer weigh alike: a tier that only wins on elements loses to
+    one with the same elements and better heads; a card without metrics never wins."""
+    import json
+
+    from pipeline.train import best_model_name
+
+    def card(name, elements, modality, bearer):
+        (tmp_path / name).mkdir()
+        metrics = {} if elements is None else {"elements_macro_f1": elements, "modality": {"macro_f1": modality},
+                                               "bearer": {"macro_f1": bearer}}
+        (tmp_path / name / "card.json").write_text(json.dumps({"name": name, "metrics": metrics}))
+
+    card("rules", None, None, None)
+    card("linear", 0.48, 0.64, 0.55)
+    card("encoder", 0.50, 0.55, 0.45)
+    assert best_model_name(tmp_path) == "linear"
+    card("hybrid", 0.48, 0.70, 0.58)
+    assert best_model_name(tmp_path) == "hybrid"
+    assert best_model_name(tmp_path / "nowhere") == "rules"

@@ -12,6 +12,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "rules": ("pipeline.models.rules", "RulesClassifier"),
     "linear": ("pipeline.models.linear", "LinearClassifier"),
     "encoder": ("pipeline.models.encoder", "EncoderClassifier"),
+    "hybrid": ("pipeline.models.hybrid", "HybridClassifier"),
 }
 
 MODEL_NAMES = tuple(_REGISTRY)

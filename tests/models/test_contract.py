@@ -10,7 +10,7 @@ from pipeline.scheme import load_scheme
 
 
 def _params(name):
-    return {"encoder": pytest.param("encoder", marks=pytest.mark.slow)}.get(name, name)
+    return pytest.param(name, marks=pytest.mark.slow) if name in ("encoder", "hybrid") else name
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +107,17 @@ def test_modality_and_bearer_decide_none_together():
     labels = model.predict_labels(probs)
     assert [(x["modality"], x["bearer"]) for x in labels] == [("result", "state"), ("conduct", "operator"),
                                                              ("none", "none")]
+
+
+@pytest.mark.slow
+def test_hybrid_without_its_fine_tuned_weights_names_the_missing_file(sample, tmp_path):
+    from pipeline.errors import ModelError
+    from pipeline.models.hybrid import HybridClassifier
+
+    texts, targets, groups = sample
+    model = HybridClassifier(epochs=1).fit(texts[:40], targets.subset(list(range(40))), groups[:40])
+    model.save(tmp_path / "hybrid")
+    assert (tmp_path / "hybrid" / "tuned.safetensors").stat().st_size < 12_000_000  # 3 layers in float16
+    (tmp_path / "hybrid" / "tuned.safetensors").unlink()
+    with pytest.raises(ModelError, match="tuned.safetensors"):
+        HybridClassifier.load(tmp_path / "hybrid")

@@ -1,0 +1,168 @@
+"""MiniLM fine-tuned end to end for the two single-choice heads (modality and bearer).
+
+Grouped CV showed what fine-tuning is good for: it reads who owes what and how firmly better
+than any bag of n-grams (one fold of 3,805 passages: modality macro-F1 0.69 against linear's
+0.64, bearer 0.50 against 0.45), while element detection stays better served by the linear
+tier. So only the first `layers` transformer layers and a 7-way head are trained; the word
+embeddings stay frozen and are read from the installed package, which keeps the saved
+weights small (3 layers in float16: about 11 MB of safetensors).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import ModelError
+from .encoder import model_dir
+
+HIDDEN = 384
+
+
+class TunedHeads:
+    """Fit on texts with modality and bearer class indices; predict their distributions."""
+
+    def __init__(self, n_modality: int, n_bearer: int, layers: int = 3, max_length: int = 64, epochs: int = 4,
+                 lr: float = 5e-5, batch_size: int = 32, seed: int = 13) -> None:
+        self.n_modality, self.n_bearer = n_modality, n_bearer
+        self.layers, self.max_length, self.epochs, self.lr = layers, max_length, epochs, lr
+        self.batch_size, self.seed = batch_size, seed
+        self._quantised = None
+
+    def _build(self) -> None:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        hf_logging.disable_progress_bar()
+        path = model_dir()
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        torch.manual_seed(self.seed)
+        encoder = AutoModel.from_pretrained(path, local_files_only=True)
+        encoder.encoder.layer = encoder.encoder.layer[: self.layers]
+        encoder.config.num_hidden_layers = self.layers
+        encoder.pooler = None
+        for parameter in encoder.embeddings.parameters():
+            parameter.requires_grad = False
+        self.net = _Net(encoder, self.n_modality + self.n_bearer)
+
+    def fit(self, texts: list[str], modality: np.ndarray, bearer: np.ndarray) -> TunedHeads:
+        """Class-weighted cross-entropy on both heads, AdamW with a one-cycle schedule."""
+        self._build()
+        torch.manual_seed(self.seed)
+        ids, mask = self._encode(texts)
+        trainable = [p for p in self.net.parameters() if p.requires_grad]
+        optimiser = torch.optim.AdamW(trainable, lr=self.lr, weight_decay=0.01)
+        steps = max(1, self.epochs * int(np.ceil(len(texts) / self.batch_size)))
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=self.lr, total_steps=steps, pct_start=0.1)
+        loss_m = torch.nn.CrossEntropyLoss(weight=_balanced(modality, self.n_modality))
+        loss_b = torch.nn.CrossEntropyLoss(weight=_balanced(bearer, self.n_bearer))
+        y_m, y_b = torch.as_tensor(modality), torch.as_tensor(bearer)
+        order_rng = np.random.default_rng(self.seed)
+        self.net.train()
+        for _ in range(self.epochs):
+            order = order_rng.permutation(len(texts))
+            for start in range(0, len(order), self.batch_size):
+                batch = torch.as_tensor(order[start : start + self.batch_size])
+                logits = self.net(ids[batch], mask[batch])
+                loss = loss_m(logits[:, : self.n_modality], y_m[batch]) + loss_b(logits[:, self.n_modality :], y_b[batch])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                schedule.step()
+        self.net.eval()
+        # the saved copy is float16: round now, so a loaded model predicts exactly what this one does
+        with torch.no_grad():
+            for parameter in self._trained_state().values():
+                parameter.copy_(parameter.half().float())
+        self._quantised = None
+        return self
+
+    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Modality and bearer distributions, int8-quantised and length-sorted like `encoder`."""
+        net = self._inference_net()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.n_modality + self.n_bearer))
+        with torch.inference_mode():
+            for start in range(0, len(order), 64):
+                chunk = order[start : start + 64]
+                batch = self.tokenizer([texts[i] for i in chunk], padding=True, truncation=True,
+                                       max_length=self.max_length, return_tensors="pt")
+                logits = net(batch["input_ids"], batch["attention_mask"])
+                probs = torch.cat([logits[:, : self.n_modality].softmax(1), logits[:, self.n_modality :].softmax(1)], 1)
+                out[chunk] = probs.numpy()
+        return out[:, : self.n_modality], out[:, self.n_modality :]
+
+    def save(self, folder: Path) -> None:
+        from safetensors.torch import save_file
+
+        state = {k: v.detach().half().contiguous() for k, v in self._trained_state().items()}
+        save_file(state, str(folder / "tuned.safetensors"))
+        (folder / "tuned.json").write_text(json.dumps({
+            "n_modality": self.n_modality, "n_bearer": self.n_bearer, "layers": self.layers,
+            "max_length": self.max_length, "epochs": self.epochs, "lr": self.lr,
+            "batch_size": self.batch_size, "seed": self.seed}, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> TunedHeads:
+        from safetensors.torch import load_file
+
+        path = folder / "tuned.safetensors"
+        if not path.is_file() or not (folder / "tuned.json").is_file():
+            raise ModelError(path, "fine-tuned weights missing: run `ddlens train --model hybrid`")
+        heads = cls(**json.loads((folder / "tuned.json").read_text()))
+        heads._build()
+        state = {k: v.float() for k, v in load_file(str(path)).items()}
+        missing = set(heads._trained_state()) - set(state)
+        if missing:
+            raise ModelError(path, f"weights missing for {sorted(missing)[:3]}…")
+        heads.net.load_state_dict(state, strict=False)
+        heads.net.eval()
+        return heads
+
+    def _trained_state(self) -> dict:
+        """The parameters fine-tuning changes: everything but the frozen word embeddings."""
+        return {k: v for k, v in self.net.state_dict().items() if not k.startswith("encoder.embeddings.")}
+
+    def _encode(self, texts: list[str]):
+        batch = self.tokenizer(texts, padding="max_length", truncation=True, max_length=self.max_length,
+                               return_tensors="pt")
+        return batch["input_ids"], batch["attention_mask"]
+
+    def _inference_net(self):
+        if self._quantised is None:
+            import copy
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._quantised = torch.ao.quantization.quantize_dynamic(
+                    copy.deepcopy(self.net).eval(), {torch.nn.Linear}, dtype=torch.qint8)
+        return self._quantised
+
+
+def _balanced(y: np.ndarray, n: int):
+    """scikit-learn's "balanced" class weights (absent classes get weight 1)."""
+    counts = np.bincount(y, minlength=n).astype(float)
+    weights = np.where(counts > 0, len(y) / (n * np.maximum(counts, 1)), 1.0)
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+class _Net(torch.nn.Module):
+    """MiniLM layers, mean pooling over the real tokens, dropout, one linear layer for both heads."""
+
+    def __init__(self, encoder, outputs: int) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.drop = torch.nn.Dropout(0.1)
+        self.head = torch.nn.Linear(HIDDEN, outputs)
+
+    def forward(self, ids, mask):
+        hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        weights = mask.unsqueeze(-1).float()
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return self.head(self.drop(pooled))

@@ -1,0 +1,61 @@
+"""`hybrid`: the linear tier's elements, with modality and bearer read by fine-tuned MiniLM.
+
+Each tier does what it measured best at: TF-IDF + logistic regression finds the elements
+(its thresholds and explanations are kept as they are), and a MiniLM fine-tuned on the two
+single-choice heads (`finetune.TunedHeads`) decides who owes what and how firmly. Its
+distributions are averaged with the linear heads' (`tuned_weight` to the fine-tuned side:
+one grouped fold of 3,805 passages gave modality / bearer macro-F1 0.695 / 0.514 at 0.7,
+against 0.692 / 0.500 fine-tuned alone and 0.640 / 0.451 linear alone).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .base import Classifier, Probabilities, Targets
+from .finetune import TunedHeads
+from .linear import LinearClassifier
+
+
+class HybridClassifier(Classifier):
+    name = "hybrid"
+    registry_name = "ddlens.hybrid.v1"
+    threaded = True  # torch spreads each batch over the cores
+
+    def __init__(self, tuned_weight: float = 0.7, epochs: int = 4, layers: int = 3, max_length: int = 64,
+                 seed: int = 13) -> None:
+        self.tuned_weight = tuned_weight
+        self.epochs = epochs
+        self.layers = layers
+        self.max_length = max_length
+        self.seed = seed
+
+    def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
+        self.linear_ = LinearClassifier(seed=self.seed).fit(texts, targets, groups)
+        self.thresholds_ = self.linear_.thresholds_
+        self.tuned_ = TunedHeads(len(self.modality_classes_), len(self.bearer_classes_), layers=self.layers,
+                                 max_length=self.max_length, epochs=self.epochs, seed=self.seed).fit(
+            texts, _indices(targets.modality, self.modality_classes_), _indices(targets.bearer, self.bearer_classes_))
+
+    def _predict_proba(self, texts: list[str]) -> Probabilities:
+        linear = self.linear_.predict_proba(texts)
+        modality, bearer = self.tuned_.predict(texts)
+        w = self.tuned_weight
+        return Probabilities(linear.elements, w * modality + (1 - w) * linear.modality, w * bearer + (1 - w) * linear.bearer)
+
+    def _explain(self, text: str, top: int) -> dict[str, list[str]]:
+        return self.linear_.explain(text, top)
+
+    def _save_state(self, folder: Path) -> None:
+        self.linear_.save(folder / "linear")
+        self.tuned_.save(folder)
+
+    def _load_state(self, folder: Path) -> None:
+        self.linear_ = LinearClassifier.load(folder / "linear")
+        self.tuned_ = TunedHeads.load(folder)
+
+
+def _indices(values: list[str], classes: tuple[str, ...]) -> np.ndarray:
+    return np.array([classes.index(v) for v in values], dtype=np.int64)
