@@ -4,13 +4,15 @@ Uncertainty comes from the predictions already in the run (how close each elemen
 to its threshold, and how spread the modality and bearer distributions are). Diversity is
 maximal marginal relevance over MiniLM sentence embeddings, so fifty suggestions are not
 fifty copies of one boilerplate clause. Labelled passages, the seed check set and passages
-that carry no content (titles, footnotes, closing formulas, very short lines) are left out.
+that carry no content (titles, footnotes, closing formulas, very short lines, contents lines
+and table cells) are left out.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,6 +25,11 @@ from .text import sha256_text
 STRATEGIES = ("uncertainty", "diversity", "random")
 SKIP_KINDS = frozenset({"title", "footnote", "closing"})
 MIN_CHARS = 60
+# contents lines ("3.2 Risk management ........ 14") and table cells or number runs: annotators
+# mark them fragments, so showing them wastes a label (on 3,065 labelled texts this test drops
+# 26 of 501 fragments and 3 of 2,564 passages: the other fragments need reading)
+LEADER_DOTS = re.compile(r"\.{5,}|…{2,}|(?:\. ){4,}")
+MIN_LETTER_SHARE = 0.7
 POOL_FACTOR = 8  # MMR looks at the n × 8 most uncertain passages
 MMR_LAMBDA = 0.6  # weight of uncertainty against novelty
 DOC_CAP_SHARE, DOC_CAP_MIN = 0.1, 3  # one document gives at most 10% of a batch (at least 3)
@@ -58,6 +65,12 @@ def _entropy(distribution: dict[str, float]) -> float:
     return float(-(p * np.log(p)).sum() / math.log(len(p))) if len(p) > 1 else 0.0
 
 
+def has_content(text: str) -> bool:
+    """Long enough prose to be a passage, rather than a contents line or a table cell."""
+    return (len(text) >= MIN_CHARS and not LEADER_DOTS.search(text)
+            and sum(c.isalpha() for c in text) >= MIN_LETTER_SHARE * len(text))
+
+
 def candidates(run: RunData, labelled: Iterable[str]) -> list[Passage]:
     """Passages worth an annotator's time: unlabelled (by text hash), with content."""
     done = set(labelled)
@@ -65,7 +78,7 @@ def candidates(run: RunData, labelled: Iterable[str]) -> list[Passage]:
     out = []
     for passage in run.passages:
         digest = sha256_text(passage.text)
-        if passage.kind in SKIP_KINDS or len(passage.text) < MIN_CHARS or digest in done or digest in seen:
+        if passage.kind in SKIP_KINDS or not has_content(passage.text) or digest in done or digest in seen:
             continue
         seen.add(digest)
         out.append(passage)

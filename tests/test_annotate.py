@@ -17,7 +17,7 @@ from pipeline.io import read_passages
 from pipeline.matrix import load_run
 from pipeline.records import Annotation
 from pipeline.scheme import load_scheme
-from pipeline.suggest import candidates, mmr, suggest
+from pipeline.suggest import candidates, has_content, mmr, suggest
 from pipeline.text import sha256_text
 
 runner = CliRunner()
@@ -165,6 +165,13 @@ def test_mmr_prefers_novel_items():
     relevance = np.array([0.9, 0.89, 0.88, 0.5])
     assert mmr(relevance, vectors, 2, 1.0) == [0, 1]  # relevance only: the duplicate
     assert mmr(relevance, vectors, 2, 0.6) == [0, 3]  # with novelty: the other direction
+
+
+def test_suggest_skips_contents_lines_and_table_cells():
+    assert has_content("Operators of essential services shall notify significant incidents without undue delay.")
+    assert not has_content("3.2 Risk management and the national CSIRT .................................. 14")
+    assert not has_content("2019 2020 2021 | 12.5 | 14.0 | 16.2 | 18.9 | 21.4 | 23.0 | 25.1 | 27.7 | 30.2 | 31.0")
+    assert not has_content("Short heading")
 
 
 def test_suggest_on_a_real_run(real_run, tmp_path):
