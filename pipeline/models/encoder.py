@@ -39,30 +39,48 @@ def model_dir() -> Path:
     return path
 
 
+def load_minilm(layers: int):
+    """MiniLM's tokenizer and model, cut to its first `layers` layers, from the installed
+    package (offline; nothing is fetched)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # one load per process; a progress bar is noise in a run's log
+    path = model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+    if layers < len(model.encoder.layer):
+        model.encoder.layer = model.encoder.layer[:layers]
+        model.config.num_hidden_layers = layers
+    return tokenizer, model
+
+
+def quantise(model):
+    """Dynamic int8 quantisation of the Linear layers, for CPU inference."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's deprecation notice for torch.ao.quantization
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def mean_pool(hidden, mask):
+    """Mean of the token vectors over the real (unpadded) tokens."""
+    weights = mask.unsqueeze(-1).float()
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+
 class Embedder:
     """Mean-pooled, L2-normalised MiniLM sentence embeddings, memoised by text hash."""
 
     def __init__(self, max_length: int = 64, quantize: bool = True, batch_size: int = 32, layers: int = 3) -> None:
-        import torch
-        from transformers import AutoModel, AutoTokenizer
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # one load per process; a progress bar is noise in a run's log
-        path = model_dir()
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModel.from_pretrained(path, local_files_only=True).eval()
-        if layers < len(model.encoder.layer):
-            model.encoder.layer = model.encoder.layer[:layers]
-            model.config.num_hidden_layers = layers
-        if quantize:
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.model, self.max_length, self.batch_size = model, max_length, batch_size
+        self.tokenizer, model = load_minilm(layers)
+        self.model = quantise(model) if quantize else model
+        self.max_length, self.batch_size = max_length, batch_size
         self.memo: dict[str, np.ndarray] = {}
 
     def __call__(self, texts: list[str]) -> np.ndarray:
@@ -75,9 +93,7 @@ class Embedder:
                 chunk = todo[start : start + self.batch_size]
                 batch = self.tokenizer([t for _, t in chunk], padding=True, truncation=True,
                                        max_length=self.max_length, return_tensors="pt")
-                hidden = self.model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).float()
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
                 pooled = torch.nn.functional.normalize(pooled, dim=1).numpy()
                 for (key, _), vector in zip(chunk, pooled):
                     self.memo[key] = vector

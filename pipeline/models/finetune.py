@@ -1,4 +1,4 @@
-"""MiniLM fine-tuned end to end for the two single-choice heads (modality and bearer).
+"""MiniLM fine-tuned for the two single-choice heads (modality and bearer).
 
 Grouped CV showed what fine-tuning is good for: it reads who owes what and how firmly better
 than any bag of n-grams (one fold of 3,805 passages: modality macro-F1 0.69 against linear's
@@ -11,14 +11,13 @@ weights small (3 layers in float16: about 11 MB of safetensors).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..errors import ModelError
-from .encoder import model_dir
+from .encoder import load_minilm, mean_pool, quantise
 
 HIDDEN = 384
 
@@ -34,17 +33,8 @@ class TunedHeads:
         self._quantised = None
 
     def _build(self) -> None:
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        hf_logging.disable_progress_bar()
-        path = model_dir()
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         torch.manual_seed(self.seed)
-        encoder = AutoModel.from_pretrained(path, local_files_only=True)
-        encoder.encoder.layer = encoder.encoder.layer[: self.layers]
-        encoder.config.num_hidden_layers = self.layers
+        self.tokenizer, encoder = load_minilm(self.layers)
         encoder.pooler = None
         for parameter in encoder.embeddings.parameters():
             parameter.requires_grad = False
@@ -136,12 +126,8 @@ class TunedHeads:
     def _inference_net(self):
         if self._quantised is None:
             import copy
-            import warnings
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._quantised = torch.ao.quantization.quantize_dynamic(
-                    copy.deepcopy(self.net).eval(), {torch.nn.Linear}, dtype=torch.qint8)
+            self._quantised = quantise(copy.deepcopy(self.net).eval())
         return self._quantised
 
 
@@ -162,7 +148,4 @@ class _Net(torch.nn.Module):
         self.head = torch.nn.Linear(HIDDEN, outputs)
 
     def forward(self, ids, mask):
-        hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        weights = mask.unsqueeze(-1).float()
-        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        return self.head(self.drop(pooled))
+        return self.head(self.drop(mean_pool(self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state, mask)))
