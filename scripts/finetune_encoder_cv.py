@@ -1,16 +1,18 @@
-"""Experiment: fine-tune all-MiniLM-L6-v2 end to end (multi-task: nine sigmoid elements,
-modality and bearer softmax) under grouped 5-fold cross-validation, to decide whether the
-`encoder` tier should be fine-tuned or keep a trained head on frozen embeddings.
+"""Experiment: fine-tune all-MiniLM-L6-v2 under grouped 5-fold cross-validation and write
+out-of-fold probabilities, to decide how much of MiniLM the tiers should fine-tune and on
+which heads (nine sigmoid elements, modality and bearer softmax).
 
-Standalone (torch, transformers, scikit-learn); runs on a GPU when there is one. Reads a
-JSON Lines gold file (text, doc_id, elements, modality, bearer) and a MiniLM folder; writes
-out-of-fold predictions for `pipeline.evaluate.score`.
+Standalone (torch, transformers, scikit-learn): it runs where the project is not installed,
+on a GPU when there is one. Reads a JSON Lines gold file (text, doc_id, elements, modality,
+bearer, and optionally `fold`, so the folds match the project's own CV) and a MiniLM folder;
+writes an .npz of out-of-fold probabilities (columns: 9 elements, 3 modality, 4 bearer) and
+the element thresholds tuned on an inner grouped split of each training fold.
 
-    python scripts/finetune_encoder_cv.py GOLD.jsonl MODEL_DIR OUT.json [--epochs 8] [--layers 3]
-        [--max-length 64] [--fixed-thresholds]
+    python scripts/finetune_encoder_cv.py GOLD.jsonl MODEL_DIR OUT.npz [--epochs 8] [--layers 6]
+        [--max-length 128] [--lr 5e-5] [--heads all|mb] [--freeze-embeddings] [--fixed-thresholds]
 
-`--fixed-thresholds` skips the inner training that tunes element thresholds (elements are
-then tagged at 0.5, the loss being class-weighted): half the cost, for a CPU run.
+`--heads mb` trains modality and bearer only (the hybrid tier's set-up); `--fixed-thresholds`
+skips the inner training that tunes element thresholds (0.5 each): half the cost.
 """
 
 from __future__ import annotations
@@ -38,17 +40,21 @@ def main() -> None:
     parser.add_argument("out")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--lr", type=float, default=5e-5)
-    parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--layers", type=int, default=6, help="keep MiniLM's first N layers")
+    parser.add_argument("--heads", choices=["all", "mb"], default="all")
+    parser.add_argument("--freeze-embeddings", action="store_true")
     parser.add_argument("--fixed-thresholds", action="store_true")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in open(args.gold, encoding="utf-8")]
+    with open(args.gold, encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
     texts = [r["text"] for r in rows]
     Y = np.array([[e in r["elements"] for e in ELEMENTS] for r in rows], dtype=np.float32)
     M = np.array([MODALITY.index(r["modality"]) for r in rows])
     B = np.array([BEARER.index(r["bearer"]) for r in rows])
     groups = [r["doc_id"] for r in rows]
+    with_elements = args.heads == "all"
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tokenizer = AutoTokenizer.from_pretrained(args.model_dir, local_files_only=True)
     encoded = tokenizer(texts, padding="max_length", truncation=True, max_length=args.max_length, return_tensors="pt")
@@ -58,6 +64,9 @@ def main() -> None:
             super().__init__()
             self.encoder = AutoModel.from_pretrained(args.model_dir, local_files_only=True, torch_dtype=torch.float32)
             self.encoder.encoder.layer = self.encoder.encoder.layer[: args.layers]
+            if args.freeze_embeddings:
+                for p in self.encoder.embeddings.parameters():
+                    p.requires_grad = False
             self.drop = torch.nn.Dropout(0.1)
             self.heads = torch.nn.Linear(384, len(ELEMENTS) + len(MODALITY) + len(BEARER))
 
@@ -67,16 +76,21 @@ def main() -> None:
             pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
             return self.heads(self.drop(pooled))
 
+    def balanced(y, n):
+        counts = np.bincount(y, minlength=n).astype(float)
+        return torch.tensor(np.where(counts > 0, len(y) / (n * np.maximum(counts, 1)), 1.0), dtype=torch.float32, device=device)
+
     def train_and_predict(train_idx, test_idx):
         torch.manual_seed(args.seed)
         net = Net().to(device)
-        opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.01)
+        opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
         steps = args.epochs * int(np.ceil(len(train_idx) / 32))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.1)
         pos = Y[train_idx].sum(0)
         pos_weight = torch.tensor(np.clip((len(train_idx) - pos) / np.maximum(pos, 1), 1, 20), device=device)
         bce = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
-        ce = torch.nn.CrossEntropyLoss()
+        ce_m = torch.nn.CrossEntropyLoss(weight=balanced(M[train_idx], 3))
+        ce_b = torch.nn.CrossEntropyLoss(weight=balanced(B[train_idx], 4))
         rng = np.random.default_rng(args.seed)
         for _ in range(args.epochs):
             net.train()
@@ -86,9 +100,10 @@ def main() -> None:
                 ids, mask = encoded["input_ids"][idx].to(device), encoded["attention_mask"][idx].to(device)
                 with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
                     logits = net(ids, mask).float()
-                loss = (bce(logits[:, :9], torch.tensor(Y[idx], device=device))
-                        + ce(logits[:, 9:12], torch.tensor(M[idx], device=device))
-                        + ce(logits[:, 12:], torch.tensor(B[idx], device=device)))
+                loss = (ce_m(logits[:, 9:12], torch.tensor(M[idx], device=device))
+                        + ce_b(logits[:, 12:], torch.tensor(B[idx], device=device)))
+                if with_elements:
+                    loss = loss + bce(logits[:, :9], torch.tensor(Y[idx], device=device))
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -103,41 +118,31 @@ def main() -> None:
                                        torch.softmax(logits[:, 12:], 1)], 1).cpu().numpy())
         return np.concatenate(outs)
 
+    if "fold" in rows[0]:
+        fold_of = np.array([r["fold"] for r in rows])
+        folds = [(np.where(fold_of != f)[0], np.where(fold_of == f)[0]) for f in sorted(set(fold_of))]
+    else:
+        folds = list(GroupKFold(n_splits=5).split(texts, groups=groups))
     started = time.time()
     oof = np.zeros((len(rows), 16))
-    thresholds = []
-    for fold, (train, test) in enumerate(GroupKFold(n_splits=5).split(texts, groups=groups)):
-        # thresholds tuned on an inner grouped split of the training documents
-        t = [0.5] * 9
-        if not args.fixed_thresholds:
+    thresholds = np.full((len(folds), 9), 0.5)
+    for fold, (train, test) in enumerate(folds):
+        if with_elements and not args.fixed_thresholds:
             inner_train, inner_val = next(GroupKFold(n_splits=4).split(train, groups=[groups[i] for i in train]))
             val_scores = train_and_predict(train[inner_train], train[inner_val])
             for j in range(9):
                 gold = Y[train[inner_val], j]
-                best_f1 = -1
+                best_f1 = -1.0
                 for th in np.linspace(0.05, 0.95, 19):
                     p = val_scores[:, j] >= th
                     tp = (p & (gold == 1)).sum()
                     f1 = 2 * tp / (p.sum() + gold.sum()) if p.sum() + gold.sum() else 0
                     if f1 > best_f1:
-                        t[j], best_f1 = float(th), f1
-        thresholds.append(t)
+                        thresholds[fold, j], best_f1 = float(th), f1
         oof[test] = train_and_predict(train, test)
-        for i in test:
-            oof[i, :9] = oof[i, :9] >= np.array(t)
         print(f"fold {fold}: {time.time() - started:.0f}s", flush=True)
-    predictions = []
-    for i in range(len(rows)):
-        modality = MODALITY[int(np.argmax(oof[i, 9:12]))]
-        bearer = BEARER[int(np.argmax(oof[i, 12:]))]
-        if modality == "none":
-            bearer = "none"
-        elif bearer == "none":
-            bearer = BEARER[int(np.argmax(oof[i, 12:15]))]
-        predictions.append({"id": rows[i]["id"], "elements": [e for j, e in enumerate(ELEMENTS) if oof[i, j]],
-                            "modality": modality, "bearer": bearer})
-    json.dump({"predictions": predictions, "thresholds": thresholds, "seconds": time.time() - started,
-               "device": device, "epochs": args.epochs}, open(args.out, "w"))
+    np.savez(args.out, oof=oof, thresholds=thresholds, fold=np.concatenate([np.full(len(t), f) for f, (_, t) in enumerate(folds)])[np.argsort(np.concatenate([t for _, t in folds]))],
+             args=json.dumps(vars(args)), seconds=time.time() - started, device=device)
     print(f"done in {time.time() - started:.0f}s on {device}")
 
 

@@ -1,0 +1,107 @@
+"""Score `finetune_encoder_cv.py` runs the way the `hybrid` tier would use them: blended with
+the linear tier's out-of-fold probabilities on the same grouped folds, decoded by the
+project's own `predict_labels` (joint "none" vote, tuned element thresholds).
+
+    python scripts/blend_finetuned_oof.py export GOLD.jsonl     # gold + fold ids, for the GPU
+    python scripts/blend_finetuned_oof.py score GOLD.jsonl RUN.npz [RUN.npz …]
+
+`export` writes the training gold (seed left out) with its grouped fold (GroupKFold, 5 folds,
+as `ddlens evaluate --cv 5` deals them). `score` refits linear on each fold and prints, for
+each run: the fine-tuned heads alone (linear elements), modality and bearer blended at 0.5 and
+0.7, and, where the run trained element heads too, elements blended at 0.3 (thresholds tuned
+on the other folds' predictions, never the fold's own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from pipeline.evaluate import score
+from pipeline.models import Probabilities, Targets
+from pipeline.models.base import best_threshold, usable
+from pipeline.models.linear import LinearClassifier
+from pipeline.train import training_records
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def export(path: Path) -> None:
+    from sklearn.model_selection import GroupKFold
+
+    records = training_records(ROOT / "annotations", ROOT.parent / "shared" / "annotations" / "seed.jsonl")
+    fold = np.zeros(len(records), dtype=int)
+    for f, (_, test) in enumerate(GroupKFold(n_splits=5).split(np.zeros(len(records)), groups=[r.doc_id for r in records])):
+        fold[test] = f
+    with path.open("w", encoding="utf-8") as out:
+        for r, f in zip(records, fold):
+            out.write(json.dumps({"id": r.id, "doc_id": r.doc_id, "text": r.text, "elements": sorted(r.elements),
+                                  "modality": r.modality, "bearer": r.bearer, "fold": int(f)}, ensure_ascii=False) + "\n")
+    print(f"{len(records)} passages from {len({r.doc_id for r in records})} documents → {path}")
+
+
+def score_runs(gold_path: Path, runs: list[Path]) -> None:
+    rows = [SimpleNamespace(**json.loads(line)) for line in gold_path.open(encoding="utf-8")]
+    fold = np.array([r.fold for r in rows])
+    models, linear = {}, Probabilities(np.zeros((len(rows), 9)), np.zeros((len(rows), 3)), np.zeros((len(rows), 4)))
+    for f in sorted(set(fold)):
+        train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+        models[f] = LinearClassifier().fit([rows[i].text for i in train], Targets.from_records([rows[i] for i in train]),
+                                           [rows[i].doc_id for i in train])
+        p = models[f].predict_proba([rows[i].text for i in test])
+        linear.elements[test], linear.modality[test], linear.bearer[test] = p.elements, p.modality, p.bearer
+    gold = Targets.from_records(rows).elements
+
+    def report(name: str, probs: Probabilities, thresholds: dict | None = None) -> None:
+        labels: list = [None] * len(rows)
+        for f, model in models.items():
+            test = np.flatnonzero(fold == f)
+            if thresholds:
+                model.thresholds_ = thresholds[f]
+            part = Probabilities(probs.elements[test], probs.modality[test], probs.bearer[test])
+            for i, label in zip(test, model.predict_labels(part)):
+                labels[i] = label
+        s = score(rows, labels)
+        print(f"{name:34s} elements {s['elements_macro_f1']:.3f} (micro {s['elements_micro_f1']:.3f})  "
+              f"modality {s['modality']['macro_f1']:.3f}  bearer {s['bearer']['macro_f1']:.3f}")
+
+    def cross_fitted(elements: np.ndarray) -> dict:
+        names = models[0].classes_
+        return {f: {e: usable(*best_threshold(elements[fold != f, j], gold[fold != f, j])) for j, e in enumerate(names)}
+                for f in models}
+
+    saved = {f: dict(m.thresholds_) for f, m in models.items()}
+    report("linear", linear)
+    for run in runs:
+        data = np.load(run)
+        if len(data["oof"]) != len(rows):
+            raise SystemExit(f"{run}: {len(data['oof'])} rows, the gold file has {len(rows)}")
+        tuned = Probabilities(data["oof"][:, :9], data["oof"][:, 9:12], data["oof"][:, 12:])
+        for w in (1.0, 0.7, 0.5):
+            report(f"{run.stem} modality/bearer ×{w}", Probabilities(
+                linear.elements, w * tuned.modality + (1 - w) * linear.modality, w * tuned.bearer + (1 - w) * linear.bearer))
+            for f, model in models.items():
+                model.thresholds_ = saved[f]
+        if json.loads(str(data["args"])).get("heads", "all") == "all":
+            blend = 0.3 * tuned.elements + 0.7 * linear.elements
+            report(f"{run.stem} + elements ×0.3", Probabilities(
+                blend, 0.7 * tuned.modality + 0.3 * linear.modality, 0.7 * tuned.bearer + 0.3 * linear.bearer), cross_fitted(blend))
+            for f, model in models.items():
+                model.thresholds_ = saved[f]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["export", "score"])
+    parser.add_argument("gold", type=Path)
+    parser.add_argument("runs", type=Path, nargs="*")
+    args = parser.parse_args()
+    export(args.gold) if args.command == "export" else score_runs(args.gold, args.runs)
+
+
+if __name__ == "__main__":
+    main()
