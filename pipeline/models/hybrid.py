@@ -24,11 +24,12 @@ class HybridClassifier(Classifier):
     registry_name = "ddlens.hybrid.v1"
     threaded = True  # torch spreads each batch over the cores
 
-    def __init__(self, tuned_weight: float = 0.7, epochs: int = 4, layers: int = 3, max_length: int = 64,
-                 seed: int = 13) -> None:
+    def __init__(self, tuned_weight: float = 0.7, epochs: int = 4, layers: int = 3, frozen_layers: int = 0,
+                 max_length: int = 64, seed: int = 13) -> None:
         self.tuned_weight = tuned_weight
         self.epochs = epochs
         self.layers = layers
+        self.frozen_layers = frozen_layers
         self.max_length = max_length
         self.seed = seed
 
@@ -36,7 +37,7 @@ class HybridClassifier(Classifier):
         self.linear_ = LinearClassifier(seed=self.seed).fit(texts, targets, groups)
         self.thresholds_ = self.linear_.thresholds_
         self.tuned_ = TunedHeads(len(self.modality_classes_), len(self.bearer_classes_), layers=self.layers,
-                                 max_length=self.max_length, epochs=self.epochs, seed=self.seed).fit(
+                                 frozen_layers=self.frozen_layers, max_length=self.max_length, epochs=self.epochs, seed=self.seed).fit(
             texts, _indices(targets.modality, self.modality_classes_), _indices(targets.bearer, self.bearer_classes_))
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:

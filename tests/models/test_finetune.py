@@ -1,0 +1,53 @@
+"""The hybrid's fine-tuning shortcuts: cached lower layers and similar-length batches must
+change only the cost of training, never what the network computes."""
+
+import numpy as np
+import pytest
+import torch
+
+from pipeline.models.encoder import mean_pool
+from pipeline.models.finetune import TunedHeads, _pad, _similar_length_batches, _through
+
+
+def test_similar_length_batches_cover_every_passage_once_with_less_padding():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 129, size=3_000)
+    batches = _similar_length_batches(lengths, 32, np.random.default_rng(1))
+    seen = np.concatenate(batches)
+    assert sorted(seen) == list(range(3_000))
+    assert max(len(b) for b in batches) == 32
+    padded = sum(len(b) * lengths[b].max() for b in batches)
+    shuffled = np.random.default_rng(2).permutation(3_000)
+    padded_random = sum(32 * lengths[shuffled[i:i + 32]].max() for i in range(0, 3_000, 32))
+    assert padded < 0.7 * padded_random
+    again = _similar_length_batches(lengths, 32, np.random.default_rng(1))
+    assert all((a == b).all() for a, b in zip(batches, again))  # reproducible from the seed
+
+
+@pytest.mark.slow
+def test_cached_lower_layers_then_upper_layers_equal_the_whole_network(small_gold):
+    heads = TunedHeads(3, 4, layers=6, frozen_layers=3)
+    heads._build()
+    heads.net.eval()
+    texts = [r.text for r in small_gold[:24]] + ["Operators shall notify incidents."]
+    hidden, mask = _pad(heads._frozen_states(texts))
+    with torch.no_grad():
+        hidden = _through(heads.net.encoder.encoder.layer[3:], hidden, mask)
+        batch = heads.tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+        whole = heads.net.encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    assert torch.allclose(mean_pool(hidden, mask), mean_pool(whole.last_hidden_state, batch["attention_mask"]), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_only_the_trained_layers_are_saved(tmp_path, small_gold):
+    from safetensors.torch import load_file
+
+    texts = [r.text for r in small_gold[:40]]
+    heads = TunedHeads(3, 4, layers=6, frozen_layers=4, epochs=1).fit(
+        texts, np.arange(40) % 3, np.arange(40) % 4)
+    heads.save(tmp_path)
+    saved = load_file(str(tmp_path / "tuned.safetensors"))
+    layers = {k.split(".")[3] for k in saved if k.startswith("encoder.encoder.layer.")}
+    assert layers == {"4", "5"} and not any(k.startswith("encoder.embeddings.") for k in saved)
+    loaded = TunedHeads.load(tmp_path)
+    assert all(np.allclose(a, b) for a, b in zip(loaded.predict(texts[:5]), heads.predict(texts[:5])))
