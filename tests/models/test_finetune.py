@@ -26,7 +26,7 @@ def test_similar_length_batches_cover_every_passage_once_with_less_padding():
 
 @pytest.mark.slow
 def test_cached_lower_layers_then_upper_layers_equal_the_whole_network(small_gold):
-    heads = TunedHeads(3, 4, layers=6, frozen_layers=3)
+    heads = TunedHeads(3, 4, layers=6, frozen_layers=3, max_length=128)
     heads._build()
     heads.net.eval()
     texts = [r.text for r in small_gold[:24]] + ["Operators shall notify incidents."]
