@@ -60,8 +60,7 @@ def score_runs(gold_path: Path, runs: list[Path]) -> None:
         labels: list = [None] * len(rows)
         for f, model in models.items():
             test = np.flatnonzero(fold == f)
-            if thresholds:
-                model.thresholds_ = thresholds[f]
+            model.thresholds_ = (thresholds or saved)[f]
             part = Probabilities(probs.elements[test], probs.modality[test], probs.bearer[test])
             for i, label in zip(test, model.predict_labels(part)):
                 labels[i] = label
@@ -84,14 +83,10 @@ def score_runs(gold_path: Path, runs: list[Path]) -> None:
         for w in (1.0, 0.7, 0.5):
             report(f"{run.stem} modality/bearer ×{w}", Probabilities(
                 linear.elements, w * tuned.modality + (1 - w) * linear.modality, w * tuned.bearer + (1 - w) * linear.bearer))
-            for f, model in models.items():
-                model.thresholds_ = saved[f]
         if json.loads(str(data["args"])).get("heads", "all") == "all":
             blend = 0.3 * tuned.elements + 0.7 * linear.elements
             report(f"{run.stem} + elements ×0.3", Probabilities(
                 blend, 0.7 * tuned.modality + 0.3 * linear.modality, 0.7 * tuned.bearer + 0.3 * linear.bearer), cross_fitted(blend))
-            for f, model in models.items():
-                model.thresholds_ = saved[f]
 
 
 def main() -> None:
