@@ -92,13 +92,9 @@ class TunedHeads:
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Modality and bearer distributions, int8-quantised and length-sorted like `encoder`."""
         net = self._inference_net()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.n_modality + self.n_bearer))
         with torch.inference_mode():
-            for start in range(0, len(order), 64):
-                chunk = order[start : start + 64]
-                batch = self.tokenizer([texts[i] for i in chunk], padding=True, truncation=True,
-                                       max_length=self.max_length, return_tensors="pt")
+            for chunk, batch in self._by_length(texts):
                 logits = net(batch["input_ids"], batch["attention_mask"])
                 probs = torch.cat([logits[:, : self.n_modality].softmax(1), logits[:, self.n_modality :].softmax(1)], 1)
                 out[chunk] = probs.numpy()
@@ -136,16 +132,20 @@ class TunedHeads:
         frozen = ("encoder.embeddings.",) + tuple(f"encoder.encoder.layer.{i}." for i in range(self.frozen_layers))
         return {k: v for k, v in self.net.state_dict().items() if not k.startswith(frozen)}
 
+    def _by_length(self, texts: list[str], size: int = 64):
+        """(indices, tokenised batch) in order of text length, so batches carry little padding."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), size):
+            chunk = order[start : start + size]
+            yield chunk, self.tokenizer([texts[i] for i in chunk], padding=True, truncation=True,
+                                        max_length=self.max_length, return_tensors="pt")
+
     def _frozen_states(self, texts: list[str]) -> list:
         """Each passage's token vectors after the frozen layers (unpadded), computed once."""
         lower = self.net.encoder.encoder.layer[: self.frozen_layers]
         states: list = [None] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with torch.inference_mode():
-            for start in range(0, len(order), 64):
-                chunk = order[start : start + 64]
-                batch = self.tokenizer([texts[i] for i in chunk], padding=True, truncation=True,
-                                       max_length=self.max_length, return_tensors="pt")
+            for chunk, batch in self._by_length(texts):
                 mask = batch["attention_mask"]
                 hidden = _through(lower, self.net.encoder.embeddings(input_ids=batch["input_ids"]), mask)
                 for row, i in enumerate(chunk):
@@ -183,13 +183,9 @@ def _through(layers, hidden, mask):
 
 def _pad(states: list) -> tuple:
     """Stack token vectors of different lengths, zero-padded, with their attention mask."""
-    longest = max(len(s) for s in states)
-    hidden = torch.zeros(len(states), longest, states[0].shape[1])
-    mask = torch.zeros(len(states), longest, dtype=torch.long)
-    for row, state in enumerate(states):
-        hidden[row, : len(state)] = state
-        mask[row, : len(state)] = 1
-    return hidden, mask
+    lengths = torch.tensor([len(s) for s in states])
+    mask = (torch.arange(int(lengths.max()))[None, :] < lengths[:, None]).long()
+    return torch.nn.utils.rnn.pad_sequence(states, batch_first=True), mask
 
 
 def _balanced(y: np.ndarray, n: int):
