@@ -36,7 +36,7 @@ def load_annotations(paths: Path | Iterable[Path]) -> list[Annotation]:
 
 
 def write_annotations(path: Path, records: Iterable[Annotation]) -> None:
-    atomic_write_text(path, "".join(r.model_dump_json() + "\n" for r in records))
+    atomic_write_text(path, "".join(r.model_dump_json(exclude_none=True) + "\n" for r in records))
 
 
 def gold_labels(annotations: Iterable[Annotation]) -> list[Annotation]:

@@ -257,6 +257,10 @@ def evaluate(
     for group in ("by_kind", "by_jurisdiction"):
         if group in metrics:
             typer.echo(f"{group}: " + ", ".join(f"{k} {v['elements_macro_f1']:.2f} (n={v['n']})" for k, v in metrics[group].items()))
+    if "by_lead_in" in metrics:
+        typer.echo("by_lead_in (elements / modality / bearer macro-F1): " + ", ".join(
+            f"{k} {v['elements_macro_f1']:.2f} / {v['modality_macro_f1']:.2f} / {v['bearer_macro_f1']:.2f} (n={v['n']})"
+            for k, v in metrics["by_lead_in"].items()))
 
 
 def _print_change(now: dict, before: dict, title: str) -> None:

@@ -87,6 +87,9 @@ def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k:
     kinds = kinds or {}
     result["by_kind"] = breakdown(records, predicted, lambda r: "law" if kinds.get(r.doc_id) in BINDING_KINDS else "strategy")
     result["by_jurisdiction"] = breakdown(records, predicted, lambda r: r.jurisdiction)
+    # points split off a paragraph whose lead-in the annotator read, apart: their bearer is
+    # named outside the text a model reads
+    result["by_lead_in"] = breakdown(records, predicted, lambda r: "point with lead-in" if r.context else "passage")
     result["folds"] = splits
     if repeats > 1:
         runs = [result] + [score(records, _out_of_fold(make, records, GroupKFold(n_splits=splits, shuffle=True, random_state=seed + r), text_of))

@@ -208,7 +208,8 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
                 continue
             try:
                 record = Annotation(id=str(row["id"]), doc_id=str(row.get("doc_id") or ""), jurisdiction=str(row.get("jurisdiction") or ""),
-                                    text=row["text"], text_sha256=row["text_sha256"], elements=labels["elements"],
+                                    text=row["text"], text_sha256=row["text_sha256"], context=row.get("context") or None,
+                                    elements=labels["elements"],
                                     modality=labels["modality"], bearer=labels["bearer"], fragment=labels["fragment"],
                                     annotator=who, created=created, note=labels.get("note", ""))
             except ValidationError as exc:
@@ -260,7 +261,7 @@ def _ls_rows(path: Path):
             yield where, str(exc)
             continue
         yield where, {"id": data.get("passage_id"), "doc_id": data.get("doc_id"), "jurisdiction": data.get("jurisdiction"),
-                      "text": data.get("text"), "text_sha256": data.get("text_sha256"), "labels": labels,
+                      "text": data.get("text"), "text_sha256": data.get("text_sha256"), "context": data.get("context"), "labels": labels,
                       "suggested": _ls_suggested(task)}
 
 
@@ -318,7 +319,7 @@ def _jsonl_rows(path: Path, fmt: str):
         suggested = row.get("suggested") or row.get("ddlens_suggested")
         yield where, {"id": row.get("id") if fmt == "jsonl" else row.get("passage_id", row.get("id")),
                       "doc_id": row.get("doc_id"), "jurisdiction": row.get("jurisdiction"), "text": row.get("text"),
-                      "text_sha256": row.get("text_sha256"), "labels": [labels], "suggested": suggested}
+                      "text_sha256": row.get("text_sha256"), "context": row.get("context"), "labels": [labels], "suggested": suggested}
 
 
 def _doccano_row_labels(row: dict) -> dict | None:

@@ -142,6 +142,10 @@ class Annotation(BaseModel):
     jurisdiction: str
     text: str = Field(min_length=1)
     text_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # the lead-in the annotator read with a point split off a longer paragraph (Passage.context);
+    # models read the passage alone (reading the lead-in too measured no better: README), and
+    # evaluation reports these points apart
+    context: str | None = None
     elements: list[str]
     modality: str
     bearer: str

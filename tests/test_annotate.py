@@ -90,13 +90,16 @@ def test_adjudicate_merge_review_and_import_back(tmp_path):
 def test_export_import_round_trip(tmp_path, fmt):
     records = [_ann(0, "a", ["necessary_measures", "state_of_the_art"]), _ann(1, "a", ["information_exchange"], "result", "operator"),
                _ann(2, "a", [], "none", "none", fragment=True)]
-    tasks = [Task(r.id, r.doc_id, r.jurisdiction, r.text, labels=r) for r in records]
+    lead_ins = ["", "Member States shall ensure that:", ""]
+    tasks = [Task(r.id, r.doc_id, r.jurisdiction, r.text, context, labels=r) for r, context in zip(records, lead_ins)]
     out = tmp_path / f"tasks.{'json' if fmt == 'label-studio' else 'jsonl'}"
     write_tasks(tasks, fmt, out)
     back = read_labels(out, "a")
     assert not back.problems
     key = [(r.id, sorted(r.elements), r.modality, r.bearer, r.fragment) for r in records]
     assert [(r.id, sorted(r.elements), r.modality, r.bearer, r.fragment) for r in back.records] == key
+    # the lead-in the annotator read travels with the label, so training reads it too
+    assert [r.context for r in back.records] == [None, "Member States shall ensure that:", None]
 
 
 def test_label_studio_config_covers_the_scheme():

@@ -52,9 +52,11 @@ def test_annotations_malformed_line_named(tmp_path):
 
 
 def test_annotations_round_trip_and_seed_format(tmp_path, shared_annotations):
-    records = [Annotation.model_validate(_record())]
+    records = [Annotation.model_validate(_record()), Annotation.model_validate({**_record(), "context": "Operators shall:"})]
     write_annotations(tmp_path / "out.jsonl", records)
     assert load_annotations(tmp_path / "out.jsonl") == records
+    first, second = (json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines())
+    assert "context" not in first and second["context"] == "Operators shall:"  # no null written for a passage without one
     seed = load_annotations(shared_annotations / "seed.jsonl")  # labels.md format: hash derived
     assert len(seed) == 50
 

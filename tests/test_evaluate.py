@@ -58,6 +58,14 @@ def test_evaluate_cross_validation_is_grouped_by_document():
         assert len(trained) == 4  # the fifth document is the test fold, never trained on
     assert set(result["by_kind"]) == {"law", "strategy"}
     assert result["by_kind"]["law"]["n"] == 8
+    assert result["by_lead_in"]["passage"]["n"] == 40
+
+
+def test_cross_validation_reports_points_with_a_lead_in_apart():
+    records = [_gold(i, [], "none", "none", doc=f"d{i % 5}") for i in range(20)]
+    records[3] = records[3].model_copy(update={"context": "Operators of essential services shall:"})
+    result = cross_validate(_Spy, records, k=5)
+    assert result["by_lead_in"]["point with lead-in"]["n"] == 1 and result["by_lead_in"]["passage"]["n"] == 19
 
 
 def test_repeated_cross_validation_reports_the_spread_and_stays_grouped():
