@@ -336,7 +336,10 @@ def _collects_list(unit: _Unit) -> bool:
 def _split_long(unit: _Unit, max_chars: int, language: str):
     """Yield (path, kind, blocks, text, context): the whole unit; or, over the limit, its
     lead-in and its points (or its subparagraphs), each point carrying the lead-in as its
-    context; and sentence-sized parts of any piece still over it."""
+    context; and sentence-sized parts of any piece still over it. A subparagraph carries the
+    first one as context only where that ends as a lead-in (":"): otherwise it is just the
+    paragraph before, and one long numbered paragraph of a guide (NIST SP 800-82's 53.) had
+    lent its opening to 1,249 unrelated passages."""
     lead_blocks = unit.blocks
     pieces = [(label, blocks) for label, blocks in unit.points]
     all_blocks = unit.blocks + [b for _, blocks in pieces for b in blocks]
@@ -349,14 +352,16 @@ def _split_long(unit: _Unit, max_chars: int, language: str):
     lead = " ".join(b.text for b in lead_blocks)
     yield from _by_sentence(unit.path, unit.kind, lead_blocks, lead, max_chars, language)
     lead = lead if len(lead) <= _CONTEXT_MAX else f"{lead[:_CONTEXT_MAX // 2]} … {lead[-_CONTEXT_MAX // 2:]}"
+    introduces = lead.rstrip().endswith((":", "—", "-"))
     counters = {"•": 0, "": 1}
     for label, blocks in pieces:
         if label in counters:
             counters[label] += 1
             label = f"bullet {counters[label]}" if label == "•" else f"subpara {counters[label]}"
         kind = "subparagraph" if label.startswith("subpara") else "point"
+        context = lead if kind == "point" or introduces else None
         pieces_out = _by_sentence(unit.path + [label], kind, blocks, " ".join(b.text for b in blocks), max_chars, language)
-        yield from ((path, kind_, blocks_, text, lead) for path, kind_, blocks_, text, _ in pieces_out)
+        yield from ((path, kind_, blocks_, text, context) for path, kind_, blocks_, text, _ in pieces_out)
 
 
 def _by_sentence(path: list[str], kind: str, blocks: list[Block], text: str, max_chars: int, language: str):

@@ -91,3 +91,21 @@ def test_segment_bullets_stay_with_their_lead_in():
         "The Government will: • establish a national CSIRT; • review the strategy every two years. "
         "• Operators report incidents to the CSIRT."
     )
+
+
+def _long_numbered_paragraph(first: str) -> list:
+    """A guide's numbered paragraph followed by long unnumbered ones, as in NIST SP 800-82's 53."""
+    body = "This paragraph explains how the controls work in considerable detail. " * 12
+    blocks = [Block(text="Section 6", kind=BlockKind.heading), Block(text="52. Baseline controls are selected first.", kind=BlockKind.paragraph),
+              Block(text=first, kind=BlockKind.paragraph)] + [Block(text=f"{body}Number {i}.", kind=BlockKind.paragraph) for i in range(3)]
+    doc = Document(doc_id="x", jurisdiction="us", title="t", year=None, kind="guidance", language="en",
+                   meta_source="options", path="x.txt", sha256="0" * 64, format="txt", blocks=blocks)
+    return [p for p in segment_document(doc) if p.kind == "subparagraph"]
+
+
+def test_segment_a_subparagraph_carries_the_first_one_only_when_it_is_a_lead_in():
+    after_statement = _long_numbered_paragraph("53. Compensating controls are alternative safeguards employed within the system.")
+    assert len(after_statement) == 3 and all(p.context is None for p in after_statement)
+    after_lead_in = _long_numbered_paragraph("53. Operators of essential services shall take the following measures:")
+    assert len(after_lead_in) == 3
+    assert all(p.context == "53. Operators of essential services shall take the following measures:" for p in after_lead_in)
