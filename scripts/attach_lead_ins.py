@@ -5,11 +5,16 @@ lead-in, and evaluation reports such points apart (`by_lead_in`).
 A record gets the context of the run passage with the same id and the very same text; a
 record whose passage has changed or left the run stays as it is. Labels are not touched.
 
-    python scripts/attach_lead_ins.py RUN [ANNOTATIONS]
+With `--refresh`, a context that the run no longer gives is replaced by the run's (or
+dropped): for lead-ins this script attached from a run whose segmentation has since been
+fixed. Leave out the files whose annotators were shown their context: that is what they read.
+
+    python scripts/attach_lead_ins.py RUN [ANNOTATIONS…] [--refresh]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -18,23 +23,37 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.annotations import load_annotations, write_annotations  # noqa: E402
 from pipeline.io import read_passages  # noqa: E402
+from pipeline.records import Annotation  # noqa: E402
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    return sorted({f for p in paths for f in (p.rglob("*.jsonl") if p.is_dir() else [p])})
+
+
+def _lead_in(record: Annotation, run: dict[str, tuple[str, str | None]], refresh: bool) -> Annotation:
+    text, context = run.get(record.id, (None, None))
+    if text != record.text or context == record.context or (record.context is not None and not refresh):
+        return record
+    return record.model_copy(update={"context": context})
 
 
 def main() -> None:
-    run = Path(sys.argv[1])
-    folder = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "annotations" / "labels"
-    lead_ins = {(p.id, p.text): p.context for p in read_passages(run / "passages.parquet") if p.context}
-    attached = 0
-    for path in sorted(folder.rglob("*.jsonl")):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run", type=Path)
+    parser.add_argument("annotations", type=Path, nargs="*", default=[ROOT / "annotations" / "labels"])
+    parser.add_argument("--refresh", action="store_true", help="replace contexts the run no longer gives")
+    args = parser.parse_args()
+    run = {p.id: (p.text, p.context) for p in read_passages(args.run / "passages.parquet")}
+    total = 0
+    for path in _files(args.annotations):
         records = load_annotations(path)
-        updated = [r.model_copy(update={"context": lead_ins[(r.id, r.text)]})
-                   if r.context is None and (r.id, r.text) in lead_ins else r for r in records]
+        updated = [_lead_in(r, run, args.refresh) for r in records]
         changed = sum(a is not b for a, b in zip(records, updated))
         if changed:
             write_annotations(path, updated)
-            attached += changed
-            print(f"{path}: {changed} lead-ins attached")
-    print(f"{attached} records got their lead-in")
+            total += changed
+            print(f"{path}: {changed} lead-ins attached or refreshed")
+    print(f"{total} records changed")
 
 
 if __name__ == "__main__":

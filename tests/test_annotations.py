@@ -86,3 +86,39 @@ def test_annotations_committed_labels_are_valid_and_broad():
     records = load_annotations(root)
     assert len({r.text_sha256 for r in records}) >= 1500
     assert len({r.doc_id for r in records}) >= 25 and len({r.jurisdiction for r in records}) >= 15
+
+
+def test_attach_lead_ins_fills_missing_and_refreshes_only_when_asked(tmp_path):
+    """The script gives pre-field records their run's lead-in; --refresh also mends a lead-in
+    attached from a run since fixed, and neither touches a label or a changed passage."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pipeline.io import write_passages
+    from pipeline.records import Passage
+
+    def passage(n, context):
+        return Passage(id=f"doc:p{n}", doc_id="doc", jurisdiction="eu", path=[str(n)], kind="point",
+                       context=context, text=f"(a) point {n}")
+
+    (tmp_path / "run").mkdir()
+    write_passages(tmp_path / "run" / "passages.parquet",
+                   [passage(1, "Member States shall ensure that:"), passage(2, None), passage(3, "Operators shall:")])
+    def record(n, text, **over):
+        return _record(id=f"doc:p{n}", doc_id="doc", text=text, text_sha256=sha256_text(text), **over)
+
+    rows = [record(1, "(a) point 1"), record(2, "(a) point 2", context="53. A spurious paragraph."),
+            record(3, "(a) point 3 changed since")]
+    labels = _write(tmp_path, rows)
+    script = [sys.executable, str(Path(__file__).resolve().parent.parent / "scripts" / "attach_lead_ins.py"),
+              str(tmp_path / "run"), str(labels)]
+
+    subprocess.run(script, check=True, capture_output=True)
+    first = load_annotations(labels)
+    assert [r.context for r in first] == ["Member States shall ensure that:", "53. A spurious paragraph.", None]
+
+    subprocess.run(script + ["--refresh"], check=True, capture_output=True)
+    refreshed = load_annotations(labels)
+    assert [r.context for r in refreshed] == ["Member States shall ensure that:", None, None]
+    assert [(r.elements, r.modality, r.bearer) for r in refreshed] == [(r.elements, r.modality, r.bearer) for r in first]
