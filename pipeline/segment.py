@@ -337,7 +337,7 @@ def _split_long(unit: _Unit, max_chars: int, language: str):
     """Yield (path, kind, blocks, text, context): the whole unit; or, over the limit, its
     lead-in and its points (or its subparagraphs), each point carrying the lead-in as its
     context; and sentence-sized parts of any piece still over it. A subparagraph carries the
-    first one as context only where that ends as a lead-in (":"): otherwise it is just the
+    first one as context only where that ends as a lead-in (":" or a dash): otherwise it is just the
     paragraph before, and one long numbered paragraph of a guide (NIST SP 800-82's 53.) had
     lent its opening to 1,249 unrelated passages."""
     lead_blocks = unit.blocks

@@ -98,7 +98,7 @@ def test_export_import_round_trip(tmp_path, fmt):
     assert not back.problems
     key = [(r.id, sorted(r.elements), r.modality, r.bearer, r.fragment) for r in records]
     assert [(r.id, sorted(r.elements), r.modality, r.bearer, r.fragment) for r in back.records] == key
-    # the lead-in the annotator read travels with the label, so training reads it too
+    # the lead-in the annotator read travels with the label (evaluation reports such points apart)
     assert [r.context for r in back.records] == [None, "Member States shall ensure that:", None]
 
 

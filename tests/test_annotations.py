@@ -1,10 +1,14 @@
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from pipeline.annotations import ADJUDICATOR, gold_labels, load_annotations, write_annotations
 from pipeline.errors import AnnotationError
-from pipeline.records import Annotation
+from pipeline.io import write_passages
+from pipeline.records import Annotation, Passage
 from pipeline.scheme import load_scheme
 from pipeline.text import sha256_text
 
@@ -91,13 +95,6 @@ def test_annotations_committed_labels_are_valid_and_broad():
 def test_attach_lead_ins_fills_missing_and_refreshes_only_when_asked(tmp_path):
     """The script gives pre-field records their run's lead-in; --refresh also mends a lead-in
     attached from a run since fixed, and neither touches a label or a changed passage."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from pipeline.io import write_passages
-    from pipeline.records import Passage
-
     def passage(n, context):
         return Passage(id=f"doc:p{n}", doc_id="doc", jurisdiction="eu", path=[str(n)], kind="point",
                        context=context, text=f"(a) point {n}")
@@ -105,6 +102,7 @@ def test_attach_lead_ins_fills_missing_and_refreshes_only_when_asked(tmp_path):
     (tmp_path / "run").mkdir()
     write_passages(tmp_path / "run" / "passages.parquet",
                    [passage(1, "Member States shall ensure that:"), passage(2, None), passage(3, "Operators shall:")])
+
     def record(n, text, **over):
         return _record(id=f"doc:p{n}", doc_id="doc", text=text, text_sha256=sha256_text(text), **over)
 
