@@ -15,13 +15,18 @@ from .records import Annotation
 ADJUDICATOR = "adjudicated"
 
 
-def load_annotations(paths: Path | Iterable[Path]) -> list[Annotation]:
-    """Read JSON Lines annotation files (or every *.jsonl under a folder)."""
+def annotation_files(paths: Path | Iterable[Path]) -> list[Path]:
+    """The files named, with every *.jsonl under a folder named, in a stable order."""
     files: list[Path] = []
     for path in [paths] if isinstance(paths, Path) else paths:
         files.extend(sorted(path.rglob("*.jsonl")) if path.is_dir() else [path])
+    return files
+
+
+def load_annotations(paths: Path | Iterable[Path]) -> list[Annotation]:
+    """Read JSON Lines annotation files (or every *.jsonl under a folder)."""
     out: list[Annotation] = []
-    for path in files:
+    for path in annotation_files(paths):
         if not path.is_file():
             raise AnnotationError(path, "no such annotation file")
         for line_no, row in iter_jsonl(path, AnnotationError):

@@ -21,13 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.annotations import load_annotations, write_annotations  # noqa: E402
+from pipeline.annotations import annotation_files, load_annotations, write_annotations  # noqa: E402
 from pipeline.io import read_passages  # noqa: E402
 from pipeline.records import Annotation  # noqa: E402
-
-
-def _files(paths: list[Path]) -> list[Path]:
-    return sorted({f for p in paths for f in (p.rglob("*.jsonl") if p.is_dir() else [p])})
 
 
 def _lead_in(record: Annotation, run: dict[str, tuple[str, str | None]], refresh: bool) -> Annotation:
@@ -45,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     run = {p.id: (p.text, p.context) for p in read_passages(args.run / "passages.parquet")}
     total = 0
-    for path in _files(args.annotations):
+    for path in annotation_files(args.annotations):
         records = load_annotations(path)
         updated = [_lead_in(r, run, args.refresh) for r in records]
         changed = sum(a is not b for a, b in zip(records, updated))
