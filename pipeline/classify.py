@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from .model_input import model_texts
 from .models import Classifier, Probabilities
 from .records import Prediction
 
@@ -21,11 +22,13 @@ def classify_texts(
     on_batch: Callable[[int], None] | None = None,
     jobs: int = 1,
 ) -> list[Prediction]:
-    """Score texts in batches (the progress callback gets each batch's size). With jobs > 1,
-    forked worker processes score the batches: they share the fitted model copy-on-write, so
-    nothing is reloaded, and labels and records are still built here, in input order. A model
-    whose inference already spreads over the cores (`threaded`, the encoder) runs in-process."""
-    batches = [list(texts[start : start + batch_size]) for start in range(0, len(texts), batch_size)]
+    """Score texts in batches, each behind the part marker its id gives (`model_input`, as in
+    training); the progress callback gets each batch's size. With jobs > 1, forked worker
+    processes score the batches: they share the fitted model copy-on-write, so nothing is
+    reloaded, and labels and records are still built here, in input order. A model whose
+    inference already spreads over the cores (`threaded`, the encoder) runs in-process."""
+    framed = model_texts(ids, texts)
+    batches = [framed[start : start + batch_size] for start in range(0, len(framed), batch_size)]
     out: list[Prediction] = []
     for batch, probs in zip(batches, _scores(model, batches, jobs)):
         out.extend(_predictions(ids[len(out) : len(out) + len(batch)], probs, model, model_id))

@@ -211,6 +211,7 @@ def evaluate(
 
     from .annotations import load_annotations
     from .evaluate import cross_validate, score
+    from .model_input import model_text
     from .models import make_model
     from .train import best_model_name, headline, load_model, read_card, training_records
 
@@ -223,7 +224,7 @@ def evaluate(
         else:
             gold_records = [r for r in load_annotations(gold or _seed_path()) if not r.fragment]
             fitted = load_model(name, models)
-            predicted = fitted.predict_labels(fitted.predict_proba([r.text for r in gold_records]))
+            predicted = fitted.predict_labels(fitted.predict_proba([model_text(r.id, r.text) for r in gold_records]))
             metrics = score(gold_records, predicted)
     except DdlensError as exc:
         _fail(exc)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .model_input import model_text
 from .records import BINDING_KINDS, Annotation
 from .scheme import load_scheme
 
@@ -79,7 +80,7 @@ def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k:
     from sklearn.model_selection import GroupKFold
 
     records = list(records)
-    text_of = texts or (lambda r: r.text)
+    text_of = texts or (lambda r: model_text(r.id, r.text))
     groups = [r.doc_id for r in records]
     splits = min(k, len(set(groups)))
     predicted = _out_of_fold(make, records, GroupKFold(n_splits=splits), text_of)

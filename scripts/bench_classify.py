@@ -35,18 +35,18 @@ def child(name: str, run: Path, n: int, repeat: int, jobs: int) -> None:
 
     passages = read_passages(run / "passages.parquet")
     random.Random(13).shuffle(passages)
-    texts = [p.text for p in passages[: n * (1 + repeat)]]
-    if len(texts) < n * (1 + repeat):
-        raise SystemExit(f"{run}: {len(texts)} passages, fewer than {1 + repeat} passes of {n}")
+    passages = passages[: n * (1 + repeat)]
+    if len(passages) < n * (1 + repeat):
+        raise SystemExit(f"{run}: {len(passages)} passages, fewer than {1 + repeat} passes of {n}")
     started = time.perf_counter()
     model = load_model(name, Settings().models)
     model.predict_proba(["Member States shall ensure that entities notify incidents."])  # warm-up: lazy loading
     loaded = time.perf_counter() - started
     passes = []
     for k in range(1 + repeat):
-        batch = texts[k * n : (k + 1) * n]
+        batch = passages[k * n : (k + 1) * n]
         started = time.perf_counter()
-        classify_texts([str(i) for i in range(len(batch))], batch, model, name, jobs=jobs)
+        classify_texts([p.id for p in batch], [p.text for p in batch], model, name, jobs=jobs)
         passes.append(time.perf_counter() - started)
     hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]
     print(json.dumps({"model": name, "n": n, "first_s": passes[0], "seconds": statistics.median(passes[1:]),

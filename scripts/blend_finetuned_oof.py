@@ -6,7 +6,8 @@ project's own `predict_labels` (joint "none" vote, tuned element thresholds).
     python scripts/blend_finetuned_oof.py score GOLD.jsonl RUN.npz [RUN.npz …]
 
 `export` writes the training gold (seed left out) with its grouped fold (GroupKFold, 5 folds,
-as `ddlens evaluate --cv 5` deals them). `score` refits linear on each fold and prints, for
+as `ddlens evaluate --cv 5` deals them), each text behind its part marker as the tiers
+read it (`pipeline.model_input`). `score` refits linear on each fold and prints, for
 each run: the fine-tuned heads alone (linear elements), modality and bearer blended at 0.5 and
 0.7, and, where the run trained element heads too, elements blended at 0.3 (thresholds tuned
 on the other folds' predictions, never the fold's own).
@@ -22,6 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from pipeline.evaluate import score
+from pipeline.model_input import model_text
 from pipeline.models import Probabilities, Targets
 from pipeline.models.base import best_threshold, usable
 from pipeline.models.linear import LinearClassifier
@@ -39,7 +41,7 @@ def export(path: Path) -> None:
         fold[test] = f
     with path.open("w", encoding="utf-8") as out:
         for r, f in zip(records, fold):
-            out.write(json.dumps({"id": r.id, "doc_id": r.doc_id, "text": r.text, "elements": sorted(r.elements),
+            out.write(json.dumps({"id": r.id, "doc_id": r.doc_id, "text": model_text(r.id, r.text), "elements": sorted(r.elements),
                                   "modality": r.modality, "bearer": r.bearer, "fold": int(f)}, ensure_ascii=False) + "\n")
     print(f"{len(records)} passages from {len({r.doc_id for r in records})} documents → {path}")
 

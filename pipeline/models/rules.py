@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..model_input import unframe
 from .base import Classifier, Probabilities, Targets
 
 # element → {pattern name: space-separated token regexes}
@@ -242,9 +243,11 @@ _DEFINITION = re.compile(r"^\(?\d*\)?\s*[‘'“\"][^’'”\"]{1,80}[’'”\"]
 
 def _heads(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Modality (conduct, result, none) and bearer (state, operator, other, none) from the
-    first obligation verb and the words just before it (its subject)."""
+    first obligation verb and the words just before it (its subject). A recital binds no one
+    (labels.md), whatever its verbs."""
     none = (np.array([0.1, 0.1, 0.8]), np.array([0.05, 0.05, 0.05, 0.85]))
-    if _DEFINITION.search(text):
+    part, text = unframe(text)
+    if part == "recital" or _DEFINITION.search(text):
         return none
     obligation = _OBLIGATION_RE.search(text)
     if not obligation:
