@@ -3,10 +3,14 @@
 A recital explains and binds no one (labels.md: modality none), while much the same words in
 an article's paragraph impose a duty; an annex lists. The passage id names the part, since
 `segment.py` builds ids from the structural path (`recital12`, `art14.1`, `annex.p1-9`), so
-every tier learns it from one marker word, in training and in classifying alike.
+every tier learns it from one marker word, in training and in classifying alike. Rows whose
+ids ddlens did not build (`ddlens classify rows.jsonl`, the seed set) are read bare: their
+scores come from the text alone.
 
 Measured, grouped 5-fold CV on 5,650 passages, linear tier, elements / modality / bearer
-macro-F1: text alone 0.495 / 0.667 / 0.602; with the part 0.495 / 0.683 / 0.612. The
+macro-F1: text alone 0.495 / 0.667 / 0.602; with the part 0.495 / 0.683 / 0.612 (and
+0.504 / 0.686 / 0.620 once the rules tier, whose cues linear reads, also took a recital as
+binding no one). The
 document's kind (law or strategy) as a marker added nothing (0.496 / 0.666 / 0.598 alone), and
 neither did finer parts (sections, §, numbered parts: 0.496 / 0.682 / 0.604) or a second
 marker for list points (0.495 / 0.684 / 0.607).
@@ -22,9 +26,12 @@ _PART = re.compile(r"recital|annex|art(?=\d)")
 _MARKER = re.compile(rf"part_({'|'.join(PARTS)}) ")
 
 
-def part_of(passage_id: str) -> str:
-    """The part a passage id names: one of PARTS ("other" for ids not built by ddlens)."""
-    _, _, path = passage_id.partition(":")
+def part_of(passage_id: str) -> str | None:
+    """The part a ddlens passage id (`doc_id:path`) names, one of PARTS; None for an id of
+    another making (a user's JSON Lines rows, the shared seed set), which names no part."""
+    _, colon, path = passage_id.partition(":")
+    if not colon:
+        return None
     match = _PART.match(path)
     if not match:
         return "other"
@@ -32,8 +39,10 @@ def part_of(passage_id: str) -> str:
 
 
 def model_text(passage_id: str, text: str) -> str:
-    """The passage's text behind its part's marker word (`part_recital`, …)."""
-    return f"part_{part_of(passage_id)} {text}"
+    """The passage's text behind its part's marker word (`part_recital`, …); the bare text
+    where the id names no part, rather than a guess."""
+    part = part_of(passage_id)
+    return f"part_{part} {text}" if part else text
 
 
 def model_texts(ids: Sequence[str], texts: Sequence[str]) -> list[str]:

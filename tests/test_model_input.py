@@ -25,10 +25,14 @@ def test_model_input_names_the_part_of_each_segmented_nis2_passage(corpus_passag
 @pytest.mark.parametrize("passage_id, part", [
     ("eu-2022-nis2-directive:recital12", "recital"), ("eu-2022-nis2-directive:art21.2.d", "article"),
     ("eu-2019-cybersecurity-act:annexi.p3", "annex"), ("fi-2013-cyber-security-strategy:finlandscybersecuritystrategy.p9", "other"),
-    ("x:artificialintelligence.p3", "other"), ("row-17", "other"),
+    ("x:artificialintelligence.p3", "other"), ("row-17", None), ("seed-0311", None),
 ])
 def test_model_input_part_of_an_id(passage_id, part):
-    assert part_of(passage_id) == part and part in PARTS
+    assert part_of(passage_id) == part and part in PARTS + (None,)
+
+
+def test_model_input_leaves_a_text_bare_when_its_id_names_no_part():
+    assert model_text("seed-0311", "Operators shall notify.") == "Operators shall notify."
 
 
 def test_model_input_unframe_gives_back_part_and_text():
