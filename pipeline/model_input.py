@@ -10,10 +10,9 @@ scores come from the text alone.
 Measured, grouped 5-fold CV on 5,650 passages, linear tier, elements / modality / bearer
 macro-F1: text alone 0.495 / 0.667 / 0.602; with the part 0.495 / 0.683 / 0.612 (and
 0.504 / 0.686 / 0.620 once the rules tier, whose cues linear reads, also took a recital as
-binding no one). The
-document's kind (law or strategy) as a marker added nothing (0.496 / 0.666 / 0.598 alone), and
-neither did finer parts (sections, §, numbered parts: 0.496 / 0.682 / 0.604) or a second
-marker for list points (0.495 / 0.684 / 0.607).
+binding no one). The document's kind (law or strategy) as a marker added nothing
+(0.496 / 0.666 / 0.598 alone), and neither did finer parts (sections, §, numbered parts:
+0.496 / 0.682 / 0.604) or a second marker for list points (0.495 / 0.684 / 0.607).
 """
 
 from __future__ import annotations
