@@ -117,7 +117,8 @@ def test_hybrid_without_its_fine_tuned_weights_names_the_missing_file(sample, tm
     texts, targets, groups = sample
     model = HybridClassifier(epochs=1).fit(texts[:40], targets.subset(list(range(40))), groups[:40])
     model.save(tmp_path / "hybrid")
-    assert (tmp_path / "hybrid" / "tuned.safetensors").stat().st_size < 12_000_000  # 3 layers in float16
+    # 6 layers in float16, about 21 MB; the frozen word embeddings (another 23 MB) stay in the package
+    assert (tmp_path / "hybrid" / "tuned.safetensors").stat().st_size < 24_000_000
     (tmp_path / "hybrid" / "tuned.safetensors").unlink()
     with pytest.raises(ModelError, match="tuned.safetensors"):
         HybridClassifier.load(tmp_path / "hybrid")
