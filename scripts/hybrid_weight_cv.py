@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -49,8 +50,8 @@ class Recording(HybridClassifier):
 class Replay(HybridClassifier):
     """Linear refit (memoised per fold); the fine-tuned side read back from `record`."""
 
-    tuned: dict = {}
-    linear: dict = {}
+    tuned: ClassVar[dict] = {}
+    linear: ClassVar[dict] = {}
 
     def _fit(self, texts, targets, groups) -> None:
         key = sha256_text("\n".join(texts))
@@ -98,16 +99,16 @@ def main() -> None:
         fold_of[test] = f
     predicted = {}
     for w in weights:
-        result = cross_validate(lambda: Replay(tuned_weight=w, **params), records, 5, kinds=kinds)
+        result = cross_validate(lambda w=w: Replay(tuned_weight=w, **params), records, 5, kinds=kinds)
         (args.out / f"cv_w{w}.json").write_text(json.dumps(result, indent=1))
-        predicted[w] = _out_of_fold(lambda: Replay(tuned_weight=w, **params), records, GroupKFold(5),
+        predicted[w] = _out_of_fold(lambda w=w: Replay(tuned_weight=w, **params), records, GroupKFold(5),
                                     lambda r: model_text(r.id, r.text))
         print(f"weight {w}: modality {result['modality']['macro_f1']:.4f}, bearer {result['bearer']['macro_f1']:.4f}")
     nested, chosen = [None] * len(records), []
     for f in range(5):
         rest = np.flatnonzero(fold_of != f)
 
-        def both(w: float) -> float:
+        def both(w: float, rest: np.ndarray = rest) -> float:
             s = score([records[i] for i in rest], [predicted[w][i] for i in rest])
             return s["modality"]["macro_f1"] + s["bearer"]["macro_f1"]
 
