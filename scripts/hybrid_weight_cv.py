@@ -43,8 +43,7 @@ class Recording(HybridClassifier):
         m, b = self.tuned_.predict(_bare(texts))
         np.savez(self.out / f"fold{Recording.fold}.npz", keys=np.array([sha256_text(t) for t in texts]), m=m, b=b)
         Recording.fold += 1
-        w = self.tuned_weight
-        return Probabilities(linear.elements, w * m + (1 - w) * linear.modality, w * b + (1 - w) * linear.bearer)
+        return self._blend(linear, m, b)
 
 
 class Replay(HybridClassifier):
@@ -64,9 +63,7 @@ class Replay(HybridClassifier):
         # the whole test fold, matched by its ordered keys: a text repeated in a document of
         # another fold must take this fold's prediction, not one from a model that saw it
         m, b = self.tuned[tuple(sha256_text(t) for t in texts)]
-        linear = self.linear_.predict_proba(texts)
-        w = self.tuned_weight
-        return Probabilities(linear.elements, w * m + (1 - w) * linear.modality, w * b + (1 - w) * linear.bearer)
+        return self._blend(self.linear_.predict_proba(texts), m, b)
 
 
 def main() -> None:

@@ -53,8 +53,11 @@ class HybridClassifier(Classifier):
             _bare(texts), _indices(targets.modality, self.modality_classes_), _indices(targets.bearer, self.bearer_classes_))
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
-        linear = self.linear_.predict_proba(texts)
         modality, bearer = self.tuned_.predict(_bare(texts))
+        return self._blend(self.linear_.predict_proba(texts), modality, bearer)
+
+    def _blend(self, linear: Probabilities, modality: np.ndarray, bearer: np.ndarray) -> Probabilities:
+        """Linear's elements; its heads averaged with the fine-tuned distributions."""
         w = self.tuned_weight
         return Probabilities(linear.elements, w * modality + (1 - w) * linear.modality, w * bearer + (1 - w) * linear.bearer)
 
