@@ -13,9 +13,10 @@ Deeper and longer reads more. Grouped 5-fold CV on 4,667 passages on a GPU
 0.731 / 0.630, all 6 layers reading 128 and trained 6 epochs 0.782 / 0.701. On this 2-core
 CPU the same set-up takes about 17 minutes a fit on 4,500 passages (a quarter of the
 3-layer, 64-piece fit's speed) and raised the hybrid's own CV by 0.04 / 0.03 at the same
-blend weight (see `hybrid`), so it is the hybrid's default. Freezing and caching the lower 3 layers (`frozen_layers=3`) cost the gain
-(0.725 / 0.629 on 5,052 passages, no better than 3 layers): the lower layers must learn too.
-Batches hold passages of similar length, so little of each is padding.
+blend weight (see `hybrid`), so it is the hybrid's default. Freezing and caching the lower
+3 layers (`frozen_layers=3`) cost the gain (0.725 / 0.629 on 5,052 passages, no better than
+3 layers): the lower layers must learn too. Batches hold passages of similar length, so
+little of each is padding.
 """
 
 from __future__ import annotations
