@@ -17,7 +17,7 @@ from rich.table import Table
 
 from . import __version__
 from .config import Settings, default_mirror
-from .corpus import corpus_paths, fetch_corpus, load_manifest
+from .corpus import corpus_paths, fetch_corpus, kinds_by_doc, load_manifest
 from .errors import DdlensError
 from .pdf import BACKENDS
 from .records import DocumentMeta
@@ -191,7 +191,7 @@ def train(
 
 
 def _kinds() -> dict[str, str]:
-    return {e.doc_id: e.kind for e in load_manifest(Settings().manifest)}
+    return kinds_by_doc(load_manifest(Settings().manifest))
 
 
 @app.command()

@@ -72,6 +72,11 @@ def manifest_by_sha(entries: list[ManifestEntry]) -> dict[str, ManifestEntry]:
     return {e.sha256: e for e in entries}
 
 
+def kinds_by_doc(entries: list[ManifestEntry]) -> dict[str, str]:
+    """Each document's kind (law, directive, strategy, …): CV reports laws and strategies apart."""
+    return {e.doc_id: e.kind for e in entries}
+
+
 @dataclass
 class FetchReport:
     copied: list[str] = field(default_factory=list)

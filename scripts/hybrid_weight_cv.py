@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 
 from pipeline.config import Settings
-from pipeline.corpus import load_manifest
+from pipeline.corpus import kinds_by_doc, load_manifest
 from pipeline.evaluate import _out_of_fold, cross_validate, score
 from pipeline.model_input import model_text
 from pipeline.models.base import Probabilities
@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     records = training_records(Path("annotations"), SEED_SET)
-    kinds = {e.doc_id: e.kind for e in load_manifest(Settings().manifest)}
+    kinds = kinds_by_doc(load_manifest(Settings().manifest))
     params = {"layers": args.layers, "max_length": args.max_length, "epochs": args.epochs}
     if args.phase == "record":
         Recording.out = args.out
