@@ -2,15 +2,20 @@
 the linear tier's out-of-fold probabilities on the same grouped folds, decoded by the
 project's own `predict_labels` (joint "none" vote, tuned element thresholds).
 
-    python scripts/blend_finetuned_oof.py export GOLD.jsonl     # gold + fold ids, for the GPU
-    python scripts/blend_finetuned_oof.py score GOLD.jsonl RUN.npz [RUN.npz …]
+    python scripts/blend_finetuned_oof.py export DIR    # gold + fold ids and MiniLM, for the GPU
+    python scripts/blend_finetuned_oof.py score DIR/gold.jsonl RUN.npz [RUN.npz …]
 
-`export` writes the training gold (seed left out) with its grouped fold (GroupKFold, 5 folds,
-as `ddlens evaluate --cv 5` deals them), each text behind its part marker as the tiers
-read it (`pipeline.model_input`). `score` refits linear on each fold and prints, for
-each run: the fine-tuned heads alone (linear elements), modality and bearer blended at 0.5 and
-0.7, and, where the run trained element heads too, elements blended at 0.3 (thresholds tuned
-on the other folds' predictions, never the fold's own).
+`export` writes `DIR/gold.jsonl`: the training gold (seed left out) with its grouped fold
+(GroupKFold, 5 folds, as `ddlens evaluate --cv 5` deals them), each text behind its part
+marker as the linear tier reads it (`text`) and bare (`bare`), as the hybrid's fine-tuned
+heads read it. It also writes `DIR/minilm.tar.xz`, MiniLM small enough to travel with the
+working tree (27 MB against 87): float16, with the word-embedding rows no gold text uses set
+to zero, which changes nothing a run on this gold computes.
+
+`score` refits linear on each fold and prints, for each run: the fine-tuned heads alone
+(linear elements), modality and bearer blended at 0.5 and 0.7, and, where the run trained
+element heads too, elements blended at 0.3 and 0.5 (thresholds tuned on the other folds'
+predictions, never the fold's own).
 """
 
 from __future__ import annotations
@@ -32,18 +37,51 @@ from pipeline.train import training_records
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def export(path: Path) -> None:
+def export(folder: Path) -> None:
     from sklearn.model_selection import GroupKFold
 
+    folder.mkdir(parents=True, exist_ok=True)
     records = training_records(ROOT / "annotations", ROOT.parent / "shared" / "annotations" / "seed.jsonl")
     fold = np.zeros(len(records), dtype=int)
     for f, (_, test) in enumerate(GroupKFold(n_splits=5).split(np.zeros(len(records)), groups=[r.doc_id for r in records])):
         fold[test] = f
-    with path.open("w", encoding="utf-8") as out:
+    with (folder / "gold.jsonl").open("w", encoding="utf-8") as out:
         for r, f in zip(records, fold):
-            out.write(json.dumps({"id": r.id, "doc_id": r.doc_id, "text": model_text(r.id, r.text), "elements": sorted(r.elements),
-                                  "modality": r.modality, "bearer": r.bearer, "fold": int(f)}, ensure_ascii=False) + "\n")
-    print(f"{len(records)} passages from {len({r.doc_id for r in records})} documents → {path}")
+            out.write(json.dumps({"id": r.id, "doc_id": r.doc_id, "text": model_text(r.id, r.text), "bare": r.text,
+                                  "elements": sorted(r.elements), "modality": r.modality, "bearer": r.bearer, "fold": int(f)},
+                                 ensure_ascii=False) + "\n")
+    print(f"{len(records)} passages from {len({r.doc_id for r in records})} documents → {folder / 'gold.jsonl'}")
+    pack_minilm([t for r in records for t in (r.text, model_text(r.id, r.text))], folder / "minilm.tar.xz")
+
+
+def pack_minilm(texts: list[str], archive: Path) -> None:
+    """MiniLM as `finetune_encoder_cv.py` loads it, cut to the word pieces `texts` use."""
+    import tarfile
+    import tempfile
+
+    import torch
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoTokenizer
+
+    from pipeline.models.encoder import model_dir
+
+    source = model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+    used = sorted(set(tokenizer.all_special_ids).union(*(tokenizer(texts, add_special_tokens=False)["input_ids"])))
+    weights = load_file(str(source / "model.safetensors"))
+    embeddings = weights["embeddings.word_embeddings.weight"]
+    unused = torch.ones(len(embeddings), dtype=torch.bool)
+    unused[used] = False
+    embeddings[unused] = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "minilm"
+        folder.mkdir()
+        for name in ("config.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt"):
+            (folder / name).write_bytes((source / name).read_bytes())
+        save_file({k: v.half().contiguous() for k, v in weights.items()}, str(folder / "model.safetensors"))
+        with tarfile.open(archive, "w:xz") as tar:
+            tar.add(folder, arcname="minilm")
+    print(f"MiniLM, {len(used)} of {len(embeddings)} word pieces kept → {archive} ({archive.stat().st_size / 2**20:.0f} MiB)")
 
 
 def score_runs(gold_path: Path, runs: list[Path]) -> None:
@@ -86,18 +124,19 @@ def score_runs(gold_path: Path, runs: list[Path]) -> None:
             report(f"{run.stem} modality/bearer ×{w}", Probabilities(
                 linear.elements, w * tuned.modality + (1 - w) * linear.modality, w * tuned.bearer + (1 - w) * linear.bearer))
         if json.loads(str(data["args"])).get("heads", "all") == "all":
-            blend = 0.3 * tuned.elements + 0.7 * linear.elements
-            report(f"{run.stem} + elements ×0.3", Probabilities(
-                blend, 0.7 * tuned.modality + 0.3 * linear.modality, 0.7 * tuned.bearer + 0.3 * linear.bearer), cross_fitted(blend))
+            for w in (0.3, 0.5):
+                blend = w * tuned.elements + (1 - w) * linear.elements
+                report(f"{run.stem} + elements ×{w}", Probabilities(
+                    blend, 0.5 * tuned.modality + 0.5 * linear.modality, 0.5 * tuned.bearer + 0.5 * linear.bearer), cross_fitted(blend))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("command", choices=["export", "score"])
-    parser.add_argument("gold", type=Path)
+    parser.add_argument("path", type=Path, help="export: a folder; score: its gold.jsonl")
     parser.add_argument("runs", type=Path, nargs="*")
     args = parser.parse_args()
-    export(args.gold) if args.command == "export" else score_runs(args.gold, args.runs)
+    export(args.path) if args.command == "export" else score_runs(args.path, args.runs)
 
 
 if __name__ == "__main__":

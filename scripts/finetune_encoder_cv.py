@@ -3,10 +3,12 @@ out-of-fold probabilities, to decide how much of MiniLM the tiers should fine-tu
 which heads (nine sigmoid elements, modality and bearer softmax).
 
 Standalone (torch, transformers, scikit-learn): it runs where the project is not installed,
-on a GPU when there is one. Reads a JSON Lines gold file (text, doc_id, elements, modality,
-bearer, and optionally `fold`, so the folds match the project's own CV) and a MiniLM folder;
-writes an .npz of out-of-fold probabilities (columns: 9 elements, 3 modality, 4 bearer) and
-the element thresholds tuned on an inner grouped split of each training fold.
+on a GPU when there is one. Reads a JSON Lines gold file (text or `bare` text, doc_id,
+elements, modality, bearer, and optionally `fold`, so the folds match the project's own CV) and
+a MiniLM folder (`blend_finetuned_oof.py export` writes both); writes an .npz of out-of-fold
+probabilities (columns: 9 elements, 3 modality, 4 bearer) and the element thresholds tuned on
+an inner grouped split of each training fold, after every fold, so a run stopped at a time
+limit keeps the folds it finished (`folds_done`).
 
     python scripts/finetune_encoder_cv.py GOLD.jsonl MODEL_DIR OUT.npz [--epochs 8] [--layers 6]
         [--max-length 128] [--lr 5e-5] [--heads all|mb] [--freeze-embeddings] [--fixed-thresholds]
@@ -49,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     with open(args.gold, encoding="utf-8") as lines:
         rows = [json.loads(line) for line in lines]
-    texts = [r["text"] for r in rows]
+    texts = [r.get("bare", r["text"]) for r in rows]  # the hybrid's fine-tuned heads read the bare text
     Y = np.array([[e in r["elements"] for e in ELEMENTS] for r in rows], dtype=np.float32)
     M = np.array([MODALITY.index(r["modality"]) for r in rows])
     B = np.array([BEARER.index(r["bearer"]) for r in rows])
@@ -62,7 +64,7 @@ def main() -> None:
     class Net(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(args.model_dir, local_files_only=True, torch_dtype=torch.float32)
+            self.encoder = AutoModel.from_pretrained(args.model_dir, local_files_only=True, dtype=torch.float32)
             self.encoder.encoder.layer = self.encoder.encoder.layer[: args.layers]
             if args.freeze_embeddings:
                 for p in self.encoder.embeddings.parameters():
@@ -123,6 +125,9 @@ def main() -> None:
         folds = [(np.where(fold_of != f)[0], np.where(fold_of == f)[0]) for f in sorted(set(fold_of))]
     else:
         folds = list(GroupKFold(n_splits=5).split(texts, groups=groups))
+    fold_of_row = np.zeros(len(rows), dtype=int)
+    for f, (_, test) in enumerate(folds):
+        fold_of_row[test] = f
     started = time.time()
     oof = np.zeros((len(rows), 16))
     thresholds = np.full((len(folds), 9), 0.5)
@@ -141,8 +146,9 @@ def main() -> None:
                         thresholds[fold, j], best_f1 = float(th), f1
         oof[test] = train_and_predict(train, test)
         print(f"fold {fold}: {time.time() - started:.0f}s", flush=True)
-    np.savez(args.out, oof=oof, thresholds=thresholds, fold=np.concatenate([np.full(len(t), f) for f, (_, t) in enumerate(folds)])[np.argsort(np.concatenate([t for _, t in folds]))],
-             args=json.dumps(vars(args)), seconds=time.time() - started, device=device)
+        # saved after every fold, so a run stopped at a time limit still returns its finished folds
+        np.savez(args.out, oof=oof, thresholds=thresholds, fold=fold_of_row, folds_done=fold + 1,
+                 args=json.dumps(vars(args)), seconds=time.time() - started, device=device)
     print(f"done in {time.time() - started:.0f}s on {device}")
 
 
