@@ -1,7 +1,7 @@
 """Experiment: the hybrid's grouped 5-fold CV with both sides' out-of-fold distributions kept,
 so the blend weight (`tuned_weight`) can be chosen afterwards without fine-tuning again.
 
-    python scripts/hybrid_weight_cv.py record OUT_DIR [--layers 6 --max-length 128 --epochs 6]
+    python scripts/hybrid_weight_cv.py record OUT_DIR [--layers 6 --max-length 128 --epochs 6 --seed 13]
     python scripts/hybrid_weight_cv.py sweep OUT_DIR --weights 0.3,0.4,0.5,0.6,0.7,1.0
 
 `record` runs the hybrid's CV (the expensive part: one fine-tune per fold) and writes each
@@ -75,12 +75,13 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=6)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--weights", default="0.3,0.4,0.5,0.6,0.7,1.0")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     records = training_records(Path("annotations"), SEED_SET)
     kinds = kinds_by_doc(load_manifest(Settings().manifest))
-    params = {"layers": args.layers, "max_length": args.max_length, "epochs": args.epochs}
+    params = {"layers": args.layers, "max_length": args.max_length, "epochs": args.epochs, "seed": args.seed}
     if args.phase == "record":
         Recording.out = args.out
         result = cross_validate(lambda: Recording(**params), records, 5, kinds=kinds)

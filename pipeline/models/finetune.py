@@ -11,12 +11,26 @@ Deeper and longer reads more. Grouped 5-fold CV on 4,667 passages on a GPU
 (`scripts/finetune_encoder_cv.py`, blended 0.7 : 0.3 with linear by
 `scripts/blend_finetuned_oof.py`): 3 layers reading 64 word pieces gave modality / bearer
 0.731 / 0.630, all 6 layers reading 128 and trained 6 epochs 0.782 / 0.701. On this 2-core
-CPU the same set-up takes about 17 minutes a fit on 4,500 passages (a quarter of the
+CPU the same set-up took about 17 minutes a fit on 4,500 passages in float32 (a quarter of the
 3-layer, 64-piece fit's speed) and raised the hybrid's own CV by 0.04 / 0.03 at the same
 blend weight (see `hybrid`), so it is the hybrid's default. Freezing and caching the lower
 3 layers (`frozen_layers=3`) cost the gain (0.725 / 0.629 on 5,052 passages, no better than
 3 layers): the lower layers must learn too. Batches hold passages of similar length, so
 little of each is padding.
+
+More than that reads no more. On a GPU (5,650 passages, same folds, blended 0.5 with
+linear): 128 word pieces for 6 epochs gave 0.783 / 0.699 and, with another seed,
+0.772 / 0.690; 256 word pieces 0.783 / 0.698, 10 epochs 0.777 / 0.699, a learning rate of
+1e-4 0.780 / 0.692, 256 for 10 epochs 0.782 / 0.696, and the mean of seven such runs
+0.786 / 0.705. Element heads trained beside the two (256 pieces, 10 epochs) and blended 0.5
+with linear's raised elements macro-F1 from 0.504 to 0.528 (micro 0.627 to 0.668), but only
+with thresholds tuned on the blend's out-of-fold scores (with linear's thresholds: 0.427),
+which would take several fine-tunes per model on the CPU; the elements stay linear's.
+
+Where the CPU computes bfloat16 natively, the forward pass runs in it (autocast; weights,
+gradients and the optimiser stay float32): a fold's fit took 8 minutes against 16 to 17,
+and the hybrid's grouped CV gave 0.763 / 0.671 against 0.767 / 0.680 in float32, a
+difference the size of the two GPU seeds' above.
 """
 
 from __future__ import annotations
@@ -37,11 +51,12 @@ class TunedHeads:
     """Fit on texts with modality and bearer class indices; predict their distributions."""
 
     def __init__(self, n_modality: int, n_bearer: int, layers: int = 3, frozen_layers: int = 0, max_length: int = 64,
-                 epochs: int = 4, lr: float = 5e-5, batch_size: int = 32, seed: int = 13) -> None:
+                 epochs: int = 4, lr: float = 5e-5, batch_size: int = 32, seed: int = 13, bf16: bool | None = None) -> None:
         self.n_modality, self.n_bearer = n_modality, n_bearer
         self.layers, self.frozen_layers = layers, frozen_layers
         self.max_length, self.epochs, self.lr = max_length, epochs, lr
         self.batch_size, self.seed = batch_size, seed
+        self.bf16 = bf16
         self._quantised = None
 
     def _build(self) -> None:
@@ -56,8 +71,11 @@ class TunedHeads:
         self.net = _Net(encoder, self.n_modality + self.n_bearer)
 
     def fit(self, texts: list[str], modality: np.ndarray, bearer: np.ndarray) -> TunedHeads:
-        """Class-weighted cross-entropy on both heads, AdamW with a one-cycle schedule."""
+        """Class-weighted cross-entropy on both heads, AdamW with a one-cycle schedule; the
+        forward pass in bfloat16 where the CPU computes it natively (`bf16` None decides so)."""
         self._build()
+        if self.bf16 is None:
+            self.bf16 = native_bf16()
         torch.manual_seed(self.seed)
         states = self._frozen_states(texts)
         trainable = [p for p in self.net.parameters() if p.requires_grad]
@@ -75,7 +93,8 @@ class TunedHeads:
         for batches in epochs:
             for batch in batches:
                 hidden, mask = _pad([states[i] for i in batch])
-                logits = self.net.head(self.net.drop(mean_pool(_through(upper, hidden, mask), mask)))
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+                    logits = self.net.head(self.net.drop(mean_pool(_through(upper, hidden, mask), mask))).float()
                 batch = torch.as_tensor(batch)
                 loss = loss_m(logits[:, : self.n_modality], y_m[batch]) + loss_b(logits[:, self.n_modality :], y_b[batch])
                 optimiser.zero_grad()
@@ -109,7 +128,7 @@ class TunedHeads:
         (folder / "tuned.json").write_text(json.dumps({
             "n_modality": self.n_modality, "n_bearer": self.n_bearer, "layers": self.layers,
             "frozen_layers": self.frozen_layers, "max_length": self.max_length, "epochs": self.epochs, "lr": self.lr,
-            "batch_size": self.batch_size, "seed": self.seed}, indent=2) + "\n")
+            "batch_size": self.batch_size, "seed": self.seed, "bf16": self.bf16}, indent=2) + "\n")
 
     @classmethod
     def load(cls, folder: Path) -> TunedHeads:
@@ -159,6 +178,16 @@ class TunedHeads:
 
             self._quantised = quantise(copy.deepcopy(self.net).eval())
         return self._quantised
+
+
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX tiles). There a fit
+    takes half the time in bfloat16 (MiniLM, 32 × 128 word pieces: 0.9 s a step against 1.9
+    in float32, on an AMD EPYC with AVX512-BF16); elsewhere bfloat16 is emulated and slower."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # a torch without these probes
+        return False
 
 
 def _similar_length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:

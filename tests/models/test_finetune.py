@@ -1,12 +1,19 @@
 """The hybrid's fine-tuning shortcuts: cached lower layers and similar-length batches must
-change only the cost of training, never what the network computes."""
+change only the cost of training, never what the network computes; bfloat16 changes its
+precision, so it is used as asked and the saved model says which."""
 
 import numpy as np
 import pytest
 import torch
 
 from pipeline.models.encoder import mean_pool
-from pipeline.models.finetune import TunedHeads, _pad, _similar_length_batches, _through
+from pipeline.models.finetune import (
+    TunedHeads,
+    _pad,
+    _similar_length_batches,
+    _through,
+    native_bf16,
+)
 
 
 def test_similar_length_batches_cover_every_passage_once_with_less_padding():
@@ -51,3 +58,23 @@ def test_only_the_trained_layers_are_saved(tmp_path, small_gold):
     assert layers == {"4", "5"} and not any(k.startswith("encoder.embeddings.") for k in saved)
     loaded = TunedHeads.load(tmp_path)
     assert all(np.allclose(a, b) for a, b in zip(loaded.predict(texts[:5]), heads.predict(texts[:5])))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bf16", [True, False, None])
+def test_the_forward_pass_trains_in_the_precision_asked_and_the_saved_model_says_which(tmp_path, small_gold, bf16):
+    """None: bfloat16 exactly where the CPU computes it natively."""
+    expected = native_bf16() if bf16 is None else bf16
+    texts = [r.text for r in small_gold[:16]]
+    heads = TunedHeads(3, 4, layers=2, frozen_layers=1, epochs=1, bf16=bf16)
+    seen = []
+    build = heads._build
+
+    def build_and_watch() -> None:
+        build()
+        heads.net.head.register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+
+    heads._build = build_and_watch
+    heads.fit(texts, np.arange(16) % 3, np.arange(16) % 4).save(tmp_path)
+    assert set(seen) == {torch.bfloat16 if expected else torch.float32}
+    assert TunedHeads.load(tmp_path).bf16 is expected
