@@ -74,8 +74,7 @@ class TunedHeads:
         """Class-weighted cross-entropy on both heads, AdamW with a one-cycle schedule; the
         forward pass in bfloat16 where the CPU computes it natively (`bf16` None decides so)."""
         self._build()
-        if self.bf16 is None:
-            self.bf16 = native_bf16()
+        self.bf16_ = native_bf16() if self.bf16 is None else self.bf16
         torch.manual_seed(self.seed)
         states = self._frozen_states(texts)
         trainable = [p for p in self.net.parameters() if p.requires_grad]
@@ -93,7 +92,7 @@ class TunedHeads:
         for batches in epochs:
             for batch in batches:
                 hidden, mask = _pad([states[i] for i in batch])
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16_):
                     logits = self.net.head(self.net.drop(mean_pool(_through(upper, hidden, mask), mask))).float()
                 batch = torch.as_tensor(batch)
                 loss = loss_m(logits[:, : self.n_modality], y_m[batch]) + loss_b(logits[:, self.n_modality :], y_b[batch])
@@ -128,7 +127,7 @@ class TunedHeads:
         (folder / "tuned.json").write_text(json.dumps({
             "n_modality": self.n_modality, "n_bearer": self.n_bearer, "layers": self.layers,
             "frozen_layers": self.frozen_layers, "max_length": self.max_length, "epochs": self.epochs, "lr": self.lr,
-            "batch_size": self.batch_size, "seed": self.seed, "bf16": self.bf16}, indent=2) + "\n")
+            "batch_size": self.batch_size, "seed": self.seed, "bf16": self.bf16_}, indent=2) + "\n")
 
     @classmethod
     def load(cls, folder: Path) -> TunedHeads:
@@ -138,6 +137,7 @@ class TunedHeads:
         if not path.is_file() or not (folder / "tuned.json").is_file():
             raise ModelError(path, "fine-tuned weights missing: run `ddlens train --model hybrid`")
         heads = cls(**json.loads((folder / "tuned.json").read_text()))
+        heads.bf16_ = heads.bf16  # as it was trained
         heads._build()
         state = {k: v.float() for k, v in load_file(str(path)).items()}
         missing = set(heads._trained_state()) - set(state)
