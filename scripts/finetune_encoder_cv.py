@@ -4,11 +4,11 @@ which heads (nine sigmoid elements, modality and bearer softmax).
 
 Standalone (torch, transformers, scikit-learn): it runs where the project is not installed,
 on a GPU when there is one. Reads a JSON Lines gold file (text or `bare` text, doc_id,
-elements, modality, bearer, and optionally `fold`, so the folds match the project's own CV) and
-a MiniLM folder (`blend_finetuned_oof.py export` writes the gold and MiniLM's archive); writes an .npz of out-of-fold
-probabilities (columns: 9 elements, 3 modality, 4 bearer) and the element thresholds tuned on
-an inner grouped split of each training fold, after every fold, so a run stopped at a time
-limit keeps the folds it finished (`folds_done`).
+elements, modality, bearer, and optionally `fold`, so the folds match the project's own CV)
+and a MiniLM folder (`blend_finetuned_oof.py export` writes the gold and MiniLM's archive);
+writes an .npz of out-of-fold probabilities (columns: 9 elements, 3 modality, 4 bearer) and
+the element thresholds tuned on an inner grouped split of each training fold, after every
+fold, so a run stopped at a time limit keeps the folds it finished (`folds_done`).
 
     python scripts/finetune_encoder_cv.py GOLD.jsonl MODEL_DIR OUT.npz [--epochs 8] [--layers 6]
         [--max-length 128] [--lr 5e-5] [--heads all|mb] [--freeze-embeddings] [--fixed-thresholds]
