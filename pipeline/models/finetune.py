@@ -1,9 +1,11 @@
-"""MiniLM fine-tuned for the two single-choice heads (modality and bearer).
+"""MiniLM fine-tuned for the two single-choice heads (modality and bearer) and, beside them,
+the elements.
 
 Grouped CV showed what fine-tuning is good for: it reads who owes what and how firmly better
 than any bag of n-grams (one fold of 3,805 passages: modality macro-F1 0.69 against linear's
-0.64, bearer 0.50 against 0.45), while element detection stays better served by the linear
-tier. So only MiniLM's layers and a 7-way head are trained; the word embeddings stay frozen
+0.64, bearer 0.50 against 0.45), while element detection alone stays better served by the
+linear tier (blended with it, below, they do a little better). So only MiniLM's layers and a
+7-way head (16-way with the elements) are trained; the word embeddings stay frozen
 and are read from the installed package, which keeps the saved weights smaller (6 layers in
 float16: about 21 MB of safetensors).
 
@@ -23,9 +25,12 @@ linear): 128 word pieces for 6 epochs gave 0.783 / 0.699 and, with another seed,
 0.772 / 0.690; 256 word pieces 0.783 / 0.698, 10 epochs 0.777 / 0.699, a learning rate of
 1e-4 0.780 / 0.692, 256 for 10 epochs 0.782 / 0.696, and the mean of seven such runs
 0.786 / 0.705. Element heads trained beside the two (256 pieces, 10 epochs) and blended 0.5
-with linear's raised elements macro-F1 from 0.504 to 0.528 (micro 0.627 to 0.668), but only
-with thresholds tuned on the blend's out-of-fold scores (with linear's thresholds: 0.427),
-which would take several fine-tunes per model on the CPU; the elements stay linear's.
+with linear's raised elements macro-F1 from 0.504 to 0.528 (micro 0.627 to 0.668) with
+thresholds tuned on the blend's out-of-fold scores (with linear's thresholds: 0.427), and to
+0.530 with linear's thresholds averaged with a fixed 0.7 for the fine-tuned side at weight
+0.4, which needs no held-out fine-tuned scores; on the CPU, at the hybrid's 128 pieces and 6
+epochs, the gain is smaller (see `hybrid`). They cost little training time (the hybrid's CV
+took 44.5 minutes with them, 43 without).
 
 Where the CPU computes bfloat16 natively, the forward pass runs in it (autocast; weights,
 gradients and the optimiser stay float32): a fold's fit took 8 minutes against 16 to 17,
@@ -42,17 +47,20 @@ import numpy as np
 import torch
 
 from ..errors import ModelError
+from .base import Probabilities
 from .encoder import load_minilm, mean_pool, quantise
 
 HIDDEN = 384
 
 
 class TunedHeads:
-    """Fit on texts with modality and bearer class indices; predict their distributions."""
+    """Fit on texts with modality and bearer class indices (and, with `n_elements`, a 0/1
+    element matrix); predict their distributions and element scores."""
 
     def __init__(self, n_modality: int, n_bearer: int, layers: int = 3, frozen_layers: int = 0, max_length: int = 64,
-                 epochs: int = 4, lr: float = 5e-5, batch_size: int = 32, seed: int = 13, bf16: bool | None = None) -> None:
-        self.n_modality, self.n_bearer = n_modality, n_bearer
+                 epochs: int = 4, lr: float = 5e-5, batch_size: int = 32, seed: int = 13, bf16: bool | None = None,
+                 n_elements: int = 0) -> None:
+        self.n_modality, self.n_bearer, self.n_elements = n_modality, n_bearer, n_elements
         self.layers, self.frozen_layers = layers, frozen_layers
         self.max_length, self.epochs, self.lr = max_length, epochs, lr
         self.batch_size, self.seed = batch_size, seed
@@ -68,11 +76,16 @@ class TunedHeads:
         for layer in encoder.encoder.layer[: self.frozen_layers]:
             for parameter in layer.parameters():
                 parameter.requires_grad = False
-        self.net = _Net(encoder, self.n_modality + self.n_bearer)
+        self.net = _Net(encoder, self.n_elements + self.n_modality + self.n_bearer)
 
-    def fit(self, texts: list[str], modality: np.ndarray, bearer: np.ndarray) -> TunedHeads:
-        """Class-weighted cross-entropy on both heads, AdamW with a one-cycle schedule; the
-        forward pass in bfloat16 where the CPU computes it natively (`bf16` None decides so)."""
+    def fit(self, texts: list[str], modality: np.ndarray, bearer: np.ndarray,
+            elements: np.ndarray | None = None) -> TunedHeads:
+        """Class-weighted cross-entropy on both heads (plus, for elements, binary cross-entropy
+        with positives weighted up to 20×: the rare ones have a few dozen), AdamW with a
+        one-cycle schedule; the forward pass in bfloat16 where the CPU computes it natively
+        (`bf16` None decides so)."""
+        if self.n_elements and (elements is None or elements.shape != (len(texts), self.n_elements)):
+            raise ValueError(f"{self.n_elements} element heads need a ({len(texts)}, {self.n_elements}) 0/1 matrix")
         self._build()
         self.bf16_ = native_bf16() if self.bf16 is None else self.bf16
         torch.manual_seed(self.seed)
@@ -82,11 +95,19 @@ class TunedHeads:
         order_rng = np.random.default_rng(self.seed)
         lengths = np.array([len(state) for state in states])
         epochs = [_similar_length_batches(lengths, self.batch_size, order_rng) for _ in range(self.epochs)]
-        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=self.lr, total_steps=max(1, sum(map(len, epochs))),
-                                                       pct_start=0.1)
+        steps = max(1, sum(map(len, epochs)))
+        # OneCycleLR divides by zero when the warm-up is exactly one step (10 steps at 0.1)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=self.lr, total_steps=steps,
+                                                       pct_start=0.1 if steps != 10 else 0.2)
         loss_m = torch.nn.CrossEntropyLoss(weight=_balanced(modality, self.n_modality))
         loss_b = torch.nn.CrossEntropyLoss(weight=_balanced(bearer, self.n_bearer))
         y_m, y_b = torch.as_tensor(modality), torch.as_tensor(bearer)
+        if self.n_elements:
+            positives = elements.sum(0)
+            loss_e = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(
+                np.clip((len(texts) - positives) / np.maximum(positives, 1), 1, 20), dtype=torch.float32))
+            y_e = torch.as_tensor(elements, dtype=torch.float32)
+        e, m = self.n_elements, self.n_elements + self.n_modality
         upper = self.net.encoder.encoder.layer[self.frozen_layers :]
         self.net.train()
         for batches in epochs:
@@ -95,7 +116,9 @@ class TunedHeads:
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16_):
                     logits = self.net.head(self.net.drop(mean_pool(_through(upper, hidden, mask), mask))).float()
                 batch = torch.as_tensor(batch)
-                loss = loss_m(logits[:, : self.n_modality], y_m[batch]) + loss_b(logits[:, self.n_modality :], y_b[batch])
+                loss = loss_m(logits[:, e:m], y_m[batch]) + loss_b(logits[:, m:], y_b[batch])
+                if self.n_elements:
+                    loss = loss + loss_e(logits[:, :e], y_e[batch])
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
@@ -108,16 +131,17 @@ class TunedHeads:
         self._quantised = None
         return self
 
-    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Modality and bearer distributions, int8-quantised and length-sorted like `encoder`."""
+    def predict(self, texts: list[str]) -> Probabilities:
+        """Element scores (none without element heads) and modality and bearer distributions,
+        int8-quantised and length-sorted like `encoder`."""
         net = self._inference_net()
-        out = np.zeros((len(texts), self.n_modality + self.n_bearer))
+        e, m = self.n_elements, self.n_elements + self.n_modality
+        out = np.zeros((len(texts), m + self.n_bearer))
         with torch.inference_mode():
             for chunk, batch in self._by_length(texts):
                 logits = net(batch["input_ids"], batch["attention_mask"])
-                probs = torch.cat([logits[:, : self.n_modality].softmax(1), logits[:, self.n_modality :].softmax(1)], 1)
-                out[chunk] = probs.numpy()
-        return out[:, : self.n_modality], out[:, self.n_modality :]
+                out[chunk] = torch.cat([logits[:, :e].sigmoid(), logits[:, e:m].softmax(1), logits[:, m:].softmax(1)], 1).numpy()
+        return Probabilities(out[:, :e], out[:, e:m], out[:, m:])
 
     def save(self, folder: Path) -> None:
         from safetensors.torch import save_file
@@ -127,7 +151,8 @@ class TunedHeads:
         (folder / "tuned.json").write_text(json.dumps({
             "n_modality": self.n_modality, "n_bearer": self.n_bearer, "layers": self.layers,
             "frozen_layers": self.frozen_layers, "max_length": self.max_length, "epochs": self.epochs, "lr": self.lr,
-            "batch_size": self.batch_size, "seed": self.seed, "bf16": self.bf16_}, indent=2) + "\n")
+            "batch_size": self.batch_size, "seed": self.seed, "bf16": self.bf16_, "n_elements": self.n_elements},
+            indent=2) + "\n")
 
     @classmethod
     def load(cls, folder: Path) -> TunedHeads:

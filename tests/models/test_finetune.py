@@ -46,18 +46,34 @@ def test_cached_lower_layers_then_upper_layers_equal_the_whole_network(small_gol
 
 
 @pytest.mark.slow
-def test_only_the_trained_layers_are_saved(tmp_path, small_gold):
+def test_only_the_trained_layers_are_saved_and_a_loaded_model_predicts_the_same(tmp_path, small_gold):
     from safetensors.torch import load_file
 
     texts = [r.text for r in small_gold[:40]]
-    heads = TunedHeads(3, 4, layers=6, frozen_layers=4, epochs=1).fit(
-        texts, np.arange(40) % 3, np.arange(40) % 4)
+    elements = (np.arange(40 * 9).reshape(40, 9) % 5 == 0).astype(np.int8)
+    heads = TunedHeads(3, 4, layers=6, frozen_layers=4, epochs=1, n_elements=9).fit(
+        texts, np.arange(40) % 3, np.arange(40) % 4, elements)
     heads.save(tmp_path)
     saved = load_file(str(tmp_path / "tuned.safetensors"))
     layers = {k.split(".")[3] for k in saved if k.startswith("encoder.encoder.layer.")}
     assert layers == {"4", "5"} and not any(k.startswith("encoder.embeddings.") for k in saved)
-    loaded = TunedHeads.load(tmp_path)
-    assert all(np.allclose(a, b) for a, b in zip(loaded.predict(texts[:5]), heads.predict(texts[:5])))
+    before, after = heads.predict(texts[:5]), TunedHeads.load(tmp_path).predict(texts[:5])
+    assert before.elements.shape == (5, 9) and ((before.elements > 0) & (before.elements < 1)).all()
+    assert np.allclose(before.modality.sum(1), 1) and np.allclose(before.bearer.sum(1), 1)
+    assert all(np.allclose(getattr(before, k), getattr(after, k)) for k in ("elements", "modality", "bearer"))
+
+
+def test_element_heads_without_an_element_matrix_are_refused(small_gold):
+    texts = [r.text for r in small_gold[:8]]
+    with pytest.raises(ValueError, match=r"\(8, 9\) 0/1 matrix"):
+        TunedHeads(3, 4, layers=1, n_elements=9).fit(texts, np.arange(8) % 3, np.arange(8) % 4)
+
+
+def test_a_fit_of_exactly_ten_steps_trains(small_gold):
+    """OneCycleLR's one-step warm-up (10 steps at pct_start 0.1) divided by zero."""
+    texts = [r.text[:80] for r in small_gold[:10]]
+    heads = TunedHeads(3, 4, layers=1, max_length=16, epochs=1, batch_size=1, bf16=False)
+    assert heads.fit(texts, np.arange(10) % 3, np.arange(10) % 4).predict(texts[:2]).modality.shape == (2, 3)
 
 
 @pytest.mark.slow
