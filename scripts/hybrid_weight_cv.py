@@ -1,13 +1,18 @@
-"""Experiment: the hybrid's grouped 5-fold CV with both sides' out-of-fold distributions kept,
-so the blend weight (`tuned_weight`) can be chosen afterwards without fine-tuning again.
+"""Experiment: the hybrid's grouped 5-fold CV with both sides' out-of-fold scores kept, so
+the blend weights (`tuned_weight`, `element_weight`) and the fine-tuned side's element
+threshold (`tuned_threshold`) can be chosen afterwards without fine-tuning again.
 
     python scripts/hybrid_weight_cv.py record OUT_DIR [--layers 6 --max-length 128 --epochs 6 --seed 13]
-    python scripts/hybrid_weight_cv.py sweep OUT_DIR --weights 0.3,0.4,0.5,0.6,0.7,1.0
+    python scripts/hybrid_weight_cv.py sweep OUT_DIR --weights 0.4,0.5,0.6 \
+        --element-weights 0.3,0.4,0.5 --tuned-thresholds 0.5,0.6,0.7 --min-positives 0,100
 
 `record` runs the hybrid's CV (the expensive part: one fine-tune per fold) and writes each
-fold's fine-tuned distributions; `sweep` refits only linear per fold, blends at each weight,
-prints the CV figures, writes each weight's full CV result (`cv_w{W}.json`, the form a model
-card carries), and chooses a weight for each fold on the other four (a nested estimate).
+fold's fine-tuned scores; `sweep` refits only linear per fold, blends at each setting, prints
+the CV figures, writes each setting's full CV result (`cv_w{W}.json` for the heads' weights,
+`cv_e{V}_t{T}_p{P}.json` for the elements', the form a model card carries), and chooses a
+setting for each fold on the other four (a nested estimate): the heads' weight by modality
+plus bearer macro-F1, the elements' weight, threshold and `min_positives` by elements
+macro-F1.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from sklearn.model_selection import GroupKFold
 
 from pipeline.config import Settings
 from pipeline.corpus import kinds_by_doc, load_manifest
@@ -40,10 +46,11 @@ class Recording(HybridClassifier):
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
         linear = self.linear_.predict_proba(texts)
-        m, b = self.tuned_.predict(_bare(texts))
-        np.savez(self.out / f"fold{Recording.fold}.npz", keys=np.array([sha256_text(t) for t in texts]), m=m, b=b)
+        tuned = self.tuned_.predict(_bare(texts))
+        np.savez(self.out / f"fold{Recording.fold}.npz", keys=np.array([sha256_text(t) for t in texts]),
+                 e=tuned.elements, m=tuned.modality, b=tuned.bearer)
         Recording.fold += 1
-        return self._blend(linear, m, b)
+        return self._blend(linear, tuned)
 
 
 class Replay(HybridClassifier):
@@ -57,18 +64,15 @@ class Replay(HybridClassifier):
         if key not in self.linear:
             self.linear[key] = LinearClassifier(seed=self.seed).fit(texts, targets, groups)
         self.linear_ = self.linear[key]
-        self.thresholds_ = self.linear_.thresholds_
+        self._weigh_elements(targets)
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
         # the whole test fold, matched by its ordered keys: a text repeated in a document of
         # another fold must take this fold's prediction, not one from a model that saw it
-        m, b = self.tuned[tuple(sha256_text(t) for t in texts)]
-        return self._blend(self.linear_.predict_proba(texts), m, b)
+        return self._blend(self.linear_.predict_proba(texts), self.tuned[tuple(sha256_text(t) for t in texts)])
 
 
 def main() -> None:
-    from sklearn.model_selection import GroupKFold
-
     parser = argparse.ArgumentParser()
     parser.add_argument("phase", choices=["record", "sweep"])
     parser.add_argument("out", type=Path)
@@ -76,7 +80,10 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--weights", default="0.3,0.4,0.5,0.6,0.7,1.0")
+    parser.add_argument("--weights", default="0.4,0.5,0.6")
+    parser.add_argument("--element-weights", default="0.3,0.4,0.5")
+    parser.add_argument("--tuned-thresholds", default="0.5,0.6,0.7")
+    parser.add_argument("--min-positives", default="0,100")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     records = training_records(Path("annotations"), SEED_SET)
@@ -85,36 +92,45 @@ def main() -> None:
     if args.phase == "record":
         Recording.out = args.out
         result = cross_validate(lambda: Recording(**params), records, 5, kinds=kinds)
-        print("recorded; at the default weight:", result["modality"]["macro_f1"], result["bearer"]["macro_f1"])
+        print("recorded; at the defaults:", result["elements_macro_f1"], result["modality"]["macro_f1"],
+              result["bearer"]["macro_f1"])
         return
     for path in sorted(args.out.glob("fold*.npz")):
         z = np.load(path)
-        Replay.tuned[tuple(str(k) for k in z["keys"])] = (z["m"], z["b"])
-    weights = [float(w) for w in args.weights.split(",")]
-    groups = [r.doc_id for r in records]
-    fold_of = np.zeros(len(records), int)
-    for f, (_, test) in enumerate(GroupKFold(5).split(np.zeros(len(records)), groups=groups)):
-        fold_of[test] = f
+        Replay.tuned[tuple(str(k) for k in z["keys"])] = Probabilities(z["e"], z["m"], z["b"])
+    heads = {f"w{w}": {"tuned_weight": float(w)} for w in args.weights.split(",")}
+    elements = {f"e{v}_t{t}_p{p}": {"element_weight": float(v), "tuned_threshold": float(t), "min_positives": int(p)}
+                for v in args.element_weights.split(",") for t in args.tuned_thresholds.split(",")
+                for p in args.min_positives.split(",")}
     predicted = {}
-    for w in weights:
-        result = cross_validate(lambda w=w: Replay(tuned_weight=w, **params), records, 5, kinds=kinds)
-        (args.out / f"cv_w{w}.json").write_text(json.dumps(result, indent=1))
-        predicted[w] = _out_of_fold(lambda w=w: Replay(tuned_weight=w, **params), records, GroupKFold(5),
-                                    lambda r: model_text(r.id, r.text))
-        print(f"weight {w}: modality {result['modality']['macro_f1']:.4f}, bearer {result['bearer']['macro_f1']:.4f}")
-    nested, chosen = [None] * len(records), []
+    for name, setting in {**heads, **elements}.items():
+        def model(setting: dict = setting) -> Replay:
+            return Replay(**params, **setting)
+
+        result = cross_validate(model, records, 5, kinds=kinds)
+        (args.out / f"cv_{name}.json").write_text(json.dumps(result, indent=1))
+        predicted[name] = _out_of_fold(model, records, GroupKFold(5), lambda r: model_text(r.id, r.text))
+        print(f"{name}: elements {result['elements_macro_f1']:.4f} (micro {result['elements_micro_f1']:.4f}), "
+              f"modality {result['modality']['macro_f1']:.4f}, bearer {result['bearer']['macro_f1']:.4f}")
+    nested(records, predicted, list(heads), lambda s: s["modality"]["macro_f1"] + s["bearer"]["macro_f1"])
+    nested(records, predicted, list(elements), lambda s: s["elements_macro_f1"])
+
+
+def nested(records: list, predicted: dict, names: list[str], criterion) -> None:
+    """Each fold's setting chosen on the other four by `criterion`; prints the choices and the
+    scores of the labels so predicted."""
+    fold_of = np.zeros(len(records), int)
+    for f, (_, test) in enumerate(GroupKFold(5).split(np.zeros(len(records)), groups=[r.doc_id for r in records])):
+        fold_of[test] = f
+    labels, chosen = [None] * len(records), []
     for f in range(5):
         rest = np.flatnonzero(fold_of != f)
-
-        def both(w: float, rest: np.ndarray = rest) -> float:
-            s = score([records[i] for i in rest], [predicted[w][i] for i in rest])
-            return s["modality"]["macro_f1"] + s["bearer"]["macro_f1"]
-
-        chosen.append(max(weights, key=both))
+        chosen.append(max(names, key=lambda n: criterion(score([records[i] for i in rest], [predicted[n][i] for i in rest]))))
         for i in np.flatnonzero(fold_of == f):
-            nested[i] = predicted[chosen[-1]][i]
-    s = score(records, nested)
-    print(f"nested: weights {chosen}, modality {s['modality']['macro_f1']:.4f}, bearer {s['bearer']['macro_f1']:.4f}")
+            labels[i] = predicted[chosen[-1]][i]
+    s = score(records, labels)
+    print(f"nested: {chosen}, elements {s['elements_macro_f1']:.4f} (micro {s['elements_micro_f1']:.4f}), "
+          f"modality {s['modality']['macro_f1']:.4f}, bearer {s['bearer']['macro_f1']:.4f}")
 
 
 if __name__ == "__main__":

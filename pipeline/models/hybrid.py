@@ -1,9 +1,12 @@
-"""`hybrid`: the linear tier's elements, with modality and bearer read by fine-tuned MiniLM.
+"""`hybrid`: the linear tier's elements, sharpened by fine-tuned MiniLM, which also reads
+modality and bearer.
 
 Each tier does what it measured best at: TF-IDF + logistic regression finds the elements
-(its thresholds and explanations are kept as they are), and a MiniLM fine-tuned on the two
-single-choice heads (`finetune.TunedHeads`) decides who owes what and how firmly. Its
-distributions are averaged with the linear heads' (`tuned_weight` to the fine-tuned side).
+(its explanations are kept as they are), and a MiniLM fine-tuned on the two single-choice
+heads (`finetune.TunedHeads`) decides who owes what and how firmly. Its distributions are
+averaged with the linear heads' (`tuned_weight` to the fine-tuned side). Trained beside those
+heads, it scores the elements too, and for those with at least `min_positives` training
+passages its scores are averaged with linear's (`element_weight`).
 
 All 6 layers, reading 128 word pieces, trained 6 epochs: over half the gold passages are
 longer than 64 word pieces. Grouped 5-fold CV on 5,650 passages, modality / bearer macro-F1
@@ -15,6 +18,22 @@ folds was 0.5 for every fold (estimate 0.767 / 0.680), so 0.5 is the default. Tr
 bfloat16 where the CPU has it (`finetune`), in half the time, the same CV gave 0.763 / 0.671
 at 0.5 (0.757 / 0.663 at 0.4, 0.760 / 0.669 at 0.6; nested choice 0.5 in every fold).
 
+With element heads beside the two (same folds, `scripts/hybrid_weight_cv.py`, 44.5 minutes),
+modality / bearer scored 0.771 / 0.684 at 0.5 (0.757 / 0.669 at 0.4, 0.764 / 0.680 at 0.6;
+nested choice 0.5 in every fold), and elements macro-F1 against linear's 0.504 (micro 0.627)
+ranged from 0.447 to 0.518 over 32 settings of `element_weight` (0.2 to 0.5),
+`tuned_threshold` (0.5 to 0.8) and `min_positives` (0 or 100); chosen on the other four folds
+for each fold, 0.506 (micro 0.644). All but the two settings at weight 0.5 and threshold 0.8
+raised micro-F1 (to 0.638 to 0.654), but the three rarest elements (17, 32 and 41 positives)
+swung with the setting: the fine-tuned head alone found none of them out of fold. Kept to
+linear (`min_positives` 100, between 41 and the next rarest's 160), the nine settings of
+weight 0.3 to 0.5 and threshold 0.5 to 0.7 gave 0.506 to 0.517, and chosen on the other four
+folds 0.516 (micro 0.646; weight 0.4, threshold 0.6 in four folds of five). The defaults score
+0.517 / 0.649: risk assessment 0.67 → 0.70, necessary measures 0.63 → 0.65, state of the art
+0.66 → 0.67, information exchange 0.65 → 0.68, continuing obligation 0.63 → 0.66, no harm
+0.440 → 0.443. The gain in macro-F1 is about the spread of fold assignments (0.013); the one
+in micro-F1 held in 30 of the 32 settings.
+
 The linear side reads the passage behind its part marker (`model_input`); the fine-tuned heads
 read it bare. With 3 layers reading 64, grouped 5-fold CV gave 0.713 / 0.616 with the marker
 on both sides against 0.720 / 0.615 bare (on the 251 points with a lead-in, modality 0.597
@@ -23,6 +42,7 @@ against 0.684: the marker's word pieces cost the heads a share of their window).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +59,12 @@ class HybridClassifier(Classifier):
     threaded = True  # torch spreads each batch over the cores
 
     def __init__(self, tuned_weight: float = 0.5, epochs: int = 6, layers: int = 6, frozen_layers: int = 0,
-                 max_length: int = 128, seed: int = 13) -> None:
+                 max_length: int = 128, seed: int = 13, element_weight: float = 0.4, tuned_threshold: float = 0.6,
+                 min_positives: int = 100) -> None:
         self.tuned_weight = tuned_weight
+        self.element_weight = element_weight
+        self.tuned_threshold = tuned_threshold
+        self.min_positives = min_positives
         self.epochs = epochs
         self.layers = layers
         self.frozen_layers = frozen_layers
@@ -49,19 +73,40 @@ class HybridClassifier(Classifier):
 
     def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
         self.linear_ = LinearClassifier(seed=self.seed).fit(texts, targets, groups)
-        self.thresholds_ = self.linear_.thresholds_
+        self._weigh_elements(targets)
         self.tuned_ = TunedHeads(len(self.modality_classes_), len(self.bearer_classes_), layers=self.layers,
-                                 frozen_layers=self.frozen_layers, max_length=self.max_length, epochs=self.epochs, seed=self.seed).fit(
-            _bare(texts), _indices(targets.modality, self.modality_classes_), _indices(targets.bearer, self.bearer_classes_))
+                                 frozen_layers=self.frozen_layers, max_length=self.max_length, epochs=self.epochs,
+                                 seed=self.seed, n_elements=len(self.classes_) if self.element_weight else 0).fit(
+            _bare(texts), _indices(targets.modality, self.modality_classes_), _indices(targets.bearer, self.bearer_classes_),
+            targets.elements)
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
-        modality, bearer = self.tuned_.predict(_bare(texts))
-        return self._blend(self.linear_.predict_proba(texts), modality, bearer)
+        return self._blend(self.linear_.predict_proba(texts), self.tuned_.predict(_bare(texts)))
 
-    def _blend(self, linear: Probabilities, modality: np.ndarray, bearer: np.ndarray) -> Probabilities:
-        """Linear's elements; its heads averaged with the fine-tuned distributions."""
+    def _blend(self, linear: Probabilities, tuned: Probabilities) -> Probabilities:
+        """Each side's scores averaged: elements at their `element_weights_` to the fine-tuned
+        side (none for a model trained without element heads), the two heads at `tuned_weight`."""
         w = self.tuned_weight
-        return Probabilities(linear.elements, w * modality + (1 - w) * linear.modality, w * bearer + (1 - w) * linear.bearer)
+        elements = linear.elements
+        if tuned.elements.shape[1]:
+            v = np.array([self.element_weights_[e] for e in self.classes_])
+            elements = v * tuned.elements + (1 - v) * linear.elements
+        return Probabilities(elements, w * tuned.modality + (1 - w) * linear.modality, w * tuned.bearer + (1 - w) * linear.bearer)
+
+    def _weigh_elements(self, targets: Targets) -> None:
+        """Each element's blend weight and threshold. An element with fewer than `min_positives`
+        training passages keeps linear's score (the fine-tuned head alone found none of the
+        three rarest out of fold), as does one linear never predicts (`usable`). The others
+        blend at `element_weight`, and their threshold is linear's tuned one averaged with a
+        fixed one for the fine-tuned side: its scores of training passages are near certain,
+        so tuning on held-out ones would cost a fine-tune per inner fold, and the fixed
+        threshold measured as well (see the module's note)."""
+        positives = targets.elements.sum(0)
+        linear = self.linear_.thresholds_
+        self.element_weights_ = {e: self.element_weight if n >= self.min_positives and linear[e] <= 1 else 0.0
+                                 for e, n in zip(self.classes_, positives)}
+        self.thresholds_ = {e: round(v * self.tuned_threshold + (1 - v) * linear[e], 4)
+                            for e, v in self.element_weights_.items()}
 
     def _explain(self, text: str, top: int) -> dict[str, list[str]]:
         return self.linear_.explain(text, top)
@@ -69,10 +114,13 @@ class HybridClassifier(Classifier):
     def _save_state(self, folder: Path) -> None:
         self.linear_.save(folder / "linear")
         self.tuned_.save(folder)
+        (folder / "element_weights.json").write_text(json.dumps(self.element_weights_, indent=2) + "\n")
 
     def _load_state(self, folder: Path) -> None:
         self.linear_ = LinearClassifier.load(folder / "linear")
         self.tuned_ = TunedHeads.load(folder)
+        weights = folder / "element_weights.json"  # absent from a model saved before the element heads
+        self.element_weights_ = json.loads(weights.read_text()) if weights.is_file() else dict.fromkeys(self.classes_, 0.0)
 
 
 def _bare(texts: list[str]) -> list[str]:

@@ -5,7 +5,14 @@ import inspect
 import numpy as np
 import pytest
 
-from pipeline.models import MODEL_NAMES, NotFittedError, Targets, get_model_class, make_model
+from pipeline.models import (
+    MODEL_NAMES,
+    NotFittedError,
+    Probabilities,
+    Targets,
+    get_model_class,
+    make_model,
+)
 from pipeline.scheme import load_scheme
 
 
@@ -88,7 +95,6 @@ def test_contract_loading_refuses_foreign_types(tmp_path, sample):
 def test_modality_and_bearer_decide_none_together():
     """A weak "none" from modality is outvoted by a bearer sure of its duty-holder, and the
     other way round; either way the two heads never disagree on none."""
-    from pipeline.models import Probabilities
 
     model = make_model("rules").fit([], Targets.from_records([]))
     m, b = model.modality_classes_, model.bearer_classes_
@@ -122,3 +128,31 @@ def test_hybrid_without_its_fine_tuned_weights_names_the_missing_file(sample, tm
     (tmp_path / "hybrid" / "tuned.safetensors").unlink()
     with pytest.raises(ModelError, match="tuned.safetensors"):
         HybridClassifier.load(tmp_path / "hybrid")
+
+
+
+def test_hybrid_blends_only_elements_it_saw_often_enough_and_linear_predicts():
+    from types import SimpleNamespace
+
+    from pipeline.models.hybrid import HybridClassifier
+
+    scheme = load_scheme()
+    model = HybridClassifier(element_weight=0.4, tuned_threshold=0.7, min_positives=3)
+    linear = dict.fromkeys(scheme.elements, 0.3) | {"good_faith": 1.01}
+    model.linear_ = SimpleNamespace(thresholds_=linear)
+    gold = np.zeros((6, len(scheme.elements)), dtype=np.int8)
+    gold[:3, scheme.elements.index("no_harm")] = gold[:3, scheme.elements.index("good_faith")] = 1
+    gold[:2, scheme.elements.index("territoriality")] = 1
+    model._weigh_elements(Targets(gold, ["none"] * 6, ["none"] * 6))
+    assert model.element_weights_["no_harm"] == 0.4 and model.thresholds_["no_harm"] == 0.46
+    assert model.element_weights_["territoriality"] == 0.0 and model.thresholds_["territoriality"] == 0.3  # 2 < 3
+    assert model.element_weights_["good_faith"] == 0.0 and model.thresholds_["good_faith"] == 1.01  # off in linear
+
+    linear_scores = Probabilities(np.full((2, 9), 0.2), np.full((2, 3), 1 / 3), np.full((2, 4), 0.25))
+    with_heads = Probabilities(np.ones((2, 9)), np.tile([1.0, 0, 0], (2, 1)), np.tile([1.0, 0, 0, 0], (2, 1)))
+    blended = model._blend(linear_scores, with_heads)
+    expected = np.where(np.array(scheme.elements) == "no_harm", 0.4 + 0.6 * 0.2, 0.2)
+    assert np.allclose(blended.elements, expected) and np.allclose(blended.modality[:, 0], 2 / 3)
+    # a model saved before the element heads: the fine-tuned side has no element scores
+    without = Probabilities(np.zeros((2, 0)), with_heads.modality, with_heads.bearer)
+    assert np.allclose(model._blend(linear_scores, without).elements, 0.2)
