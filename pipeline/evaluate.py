@@ -83,7 +83,18 @@ def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k:
     text_of = texts or (lambda r: model_text(r.id, r.text))
     groups = [r.doc_id for r in records]
     splits = min(k, len(set(groups)))
-    predicted = _out_of_fold(make, records, GroupKFold(n_splits=splits), text_of)
+    result = summarise(records, _out_of_fold(make, records, GroupKFold(n_splits=splits), text_of), kinds)
+    result["folds"] = splits
+    if repeats > 1:
+        runs = [result] + [score(records, _out_of_fold(make, records, GroupKFold(n_splits=splits, shuffle=True, random_state=seed + r), text_of))
+                           for r in range(1, repeats)]
+        result["spread"] = _spread(runs)
+    return result
+
+
+def summarise(records: Sequence[Annotation], predicted: list[dict], kinds: dict[str, str] | None = None) -> dict:
+    """Metrics of out-of-fold labels, with breakdowns by document kind (law vs strategy),
+    jurisdiction and lead-in: what a card's `metrics` carries."""
     result = score(records, predicted)
     kinds = kinds or {}
     result["by_kind"] = breakdown(records, predicted, lambda r: "law" if kinds.get(r.doc_id) in BINDING_KINDS else "strategy")
@@ -91,11 +102,6 @@ def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k:
     # points split off a paragraph whose lead-in the annotator read, apart: their bearer is
     # named outside the text a model reads
     result["by_lead_in"] = breakdown(records, predicted, lambda r: "point with lead-in" if r.context else "passage")
-    result["folds"] = splits
-    if repeats > 1:
-        runs = [result] + [score(records, _out_of_fold(make, records, GroupKFold(n_splits=splits, shuffle=True, random_state=seed + r), text_of))
-                           for r in range(1, repeats)]
-        result["spread"] = _spread(runs)
     return result
 
 

@@ -130,7 +130,6 @@ def test_hybrid_without_its_fine_tuned_weights_names_the_missing_file(sample, tm
         HybridClassifier.load(tmp_path / "hybrid")
 
 
-
 def test_hybrid_blends_only_elements_it_saw_often_enough_and_linear_predicts():
     from types import SimpleNamespace
 
