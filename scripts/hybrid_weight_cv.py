@@ -1,15 +1,17 @@
 """Experiment: the hybrid's grouped 5-fold CV with both sides' out-of-fold scores kept, so
-the blend weights (`tuned_weight`, `element_weight`) and the fine-tuned side's element
-threshold (`tuned_threshold`) can be chosen afterwards without fine-tuning again.
+the blend weights (`tuned_weight`, `element_weight`, `sentence_weight`) and the fine-tuned
+side's element threshold (`tuned_threshold`) can be chosen afterwards without fine-tuning again.
 
     python scripts/hybrid_weight_cv.py record OUT_DIR [--layers 6 --max-length 128 --epochs 6 --seed 13]
     python scripts/hybrid_weight_cv.py sweep OUT_DIR --weights 0.4,0.5,0.6 \
-        --element-weights 0.3,0.4,0.5 --tuned-thresholds 0.5,0.6,0.7 --min-positives 0,100
+        --element-weights 0.3,0.4,0.5 --tuned-thresholds 0.5,0.6,0.7 --min-positives 0,100 \
+        --sentence-weights 0,0.1,0.2
 
 `record` runs the hybrid's CV (the expensive part: one fine-tune per fold) and writes each
-fold's fine-tuned scores; `sweep` refits only linear per fold, blends at each setting, prints
-the CV figures, writes each setting's full CV result (`cv_w{W}.json` for the heads' weights,
-`cv_e{V}_t{T}_p{P}.json` for the elements', the form a model card carries), and chooses a
+fold's fine-tuned scores; `sweep` refits only linear and the sentence heads per fold (minutes),
+blends at each setting, prints the CV figures, writes each setting's full CV result
+(`cv_w{W}.json` for the heads' weights, `cv_e{V}_t{T}_p{P}_s{U}.json` for the elements', the
+form a model card carries), and chooses a
 setting for each fold on the other four (a nested estimate): the heads' weight by modality
 plus bearer macro-F1, the elements' weight, threshold and `min_positives` by elements
 macro-F1.
@@ -30,7 +32,7 @@ from pipeline.corpus import kinds_by_doc, load_manifest
 from pipeline.evaluate import _out_of_fold, cross_validate, score, summarise
 from pipeline.model_input import model_text
 from pipeline.models.base import Probabilities
-from pipeline.models.hybrid import HybridClassifier, _bare
+from pipeline.models.hybrid import HybridClassifier, _bare, _sentence_heads
 from pipeline.models.linear import LinearClassifier
 from pipeline.text import sha256_text
 from pipeline.train import training_records
@@ -54,22 +56,26 @@ class Recording(HybridClassifier):
 
 
 class Replay(HybridClassifier):
-    """Linear refit (memoised per fold); the fine-tuned side read back from `record`."""
+    """Linear and the sentence heads refit (memoised per fold); the fine-tuned side read back
+    from `record`."""
 
     tuned: ClassVar[dict] = {}
-    linear: ClassVar[dict] = {}
+    fitted: ClassVar[dict] = {}
 
     def _fit(self, texts, targets, groups) -> None:
         key = sha256_text("\n".join(texts))
-        if key not in self.linear:
-            self.linear[key] = LinearClassifier(seed=self.seed).fit(texts, targets, groups)
-        self.linear_ = self.linear[key]
+        if key not in self.fitted:
+            self.fitted[key] = (LinearClassifier(seed=self.seed).fit(texts, targets, groups),
+                                _sentence_heads(self.seed).fit(texts, targets, groups))
+        self.linear_, sentences = self.fitted[key]
+        self.sentences_ = sentences if self.sentence_weight else None
         self._weigh_elements(targets)
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
         # the whole test fold, matched by its ordered keys: a text repeated in a document of
         # another fold must take this fold's prediction, not one from a model that saw it
-        return self._blend(self.linear_.predict_proba(texts), self.tuned[tuple(sha256_text(t) for t in texts)])
+        sentences = self.sentences_.predict_proba(texts).elements if self.sentences_ is not None else None
+        return self._blend(self.linear_.predict_proba(texts), self.tuned[tuple(sha256_text(t) for t in texts)], sentences)
 
 
 def main() -> None:
@@ -84,6 +90,7 @@ def main() -> None:
     parser.add_argument("--element-weights", default="0.3,0.4,0.5")
     parser.add_argument("--tuned-thresholds", default="0.5,0.6,0.7")
     parser.add_argument("--min-positives", default="0,100")
+    parser.add_argument("--sentence-weights", default="0,0.1,0.2")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     records = training_records(Path("annotations"), SEED_SET)
@@ -99,9 +106,10 @@ def main() -> None:
         z = np.load(path)
         Replay.tuned[tuple(str(k) for k in z["keys"])] = Probabilities(z["e"], z["m"], z["b"])
     heads = {f"w{w}": {"tuned_weight": float(w)} for w in args.weights.split(",")}
-    elements = {f"e{v}_t{t}_p{p}": {"element_weight": float(v), "tuned_threshold": float(t), "min_positives": int(p)}
+    elements = {f"e{v}_t{t}_p{p}_s{u}": {"element_weight": float(v), "tuned_threshold": float(t),
+                                         "min_positives": int(p), "sentence_weight": float(u)}
                 for v in args.element_weights.split(",") for t in args.tuned_thresholds.split(",")
-                for p in args.min_positives.split(",")}
+                for p in args.min_positives.split(",") for u in args.sentence_weights.split(",")}
     predicted = {}
     for name, setting in {**heads, **elements}.items():
         def model(setting: dict = setting) -> Replay:

@@ -136,22 +136,27 @@ def test_hybrid_blends_only_elements_it_saw_often_enough_and_linear_predicts():
     from pipeline.models.hybrid import HybridClassifier
 
     scheme = load_scheme()
-    model = HybridClassifier(element_weight=0.4, tuned_threshold=0.7, min_positives=3)
+    model = HybridClassifier(element_weight=0.4, tuned_threshold=0.7, min_positives=3, sentence_weight=0.1)
     linear = dict.fromkeys(scheme.elements, 0.3) | {"good_faith": 1.01}
     model.linear_ = SimpleNamespace(thresholds_=linear)
+    model.sentences_ = SimpleNamespace(thresholds_=dict.fromkeys(scheme.elements, 0.5) | {"territoriality": 1.01})
     gold = np.zeros((6, len(scheme.elements)), dtype=np.int8)
     gold[:3, scheme.elements.index("no_harm")] = gold[:3, scheme.elements.index("good_faith")] = 1
     gold[:2, scheme.elements.index("territoriality")] = 1
     model._weigh_elements(Targets(gold, ["none"] * 6, ["none"] * 6))
-    assert model.element_weights_["no_harm"] == 0.4 and model.thresholds_["no_harm"] == 0.46
-    assert model.element_weights_["territoriality"] == 0.0 and model.thresholds_["territoriality"] == 0.3  # 2 < 3
-    assert model.element_weights_["good_faith"] == 0.0 and model.thresholds_["good_faith"] == 1.01  # off in linear
+    weights = {e: (model.element_weights_[e], model.sentence_weights_[e], model.thresholds_[e])
+               for e in ("no_harm", "territoriality", "good_faith", "risk_assessment")}
+    assert weights == {"no_harm": (0.4, 0.1, 0.48),  # 0.4 × 0.7 + 0.1 × 0.5 + 0.5 × 0.3
+                       "territoriality": (0.0, 0.0, 0.3),  # 2 < 3 positives; off in the sentence heads
+                       "good_faith": (0.0, 0.0, 1.01),  # off in linear
+                       "risk_assessment": (0.0, 0.1, 0.32)}  # no positives: the sentence heads alone weigh in
 
     linear_scores = Probabilities(np.full((2, 9), 0.2), np.full((2, 3), 1 / 3), np.full((2, 4), 0.25))
     with_heads = Probabilities(np.ones((2, 9)), np.tile([1.0, 0, 0], (2, 1)), np.tile([1.0, 0, 0, 0], (2, 1)))
-    blended = model._blend(linear_scores, with_heads)
-    expected = np.where(np.array(scheme.elements) == "no_harm", 0.4 + 0.6 * 0.2, 0.2)
-    assert np.allclose(blended.elements, expected) and np.allclose(blended.modality[:, 0], 2 / 3)
-    # a model saved before the element heads: the fine-tuned side has no element scores
+    blended = model._blend(linear_scores, with_heads, np.full((2, 9), 0.6))
+    expected = {"no_harm": 0.5 * 0.2 + 0.4 + 0.1 * 0.6, "territoriality": 0.2, "good_faith": 0.2}
+    assert np.allclose(blended.elements, [expected.get(e, 0.9 * 0.2 + 0.1 * 0.6) for e in scheme.elements])
+    assert np.allclose(blended.modality[:, 0], 2 / 3)
+    # a model saved before the element heads and the sentence heads: linear's elements
     without = Probabilities(np.zeros((2, 0)), with_heads.modality, with_heads.bearer)
     assert np.allclose(model._blend(linear_scores, without).elements, 0.2)
