@@ -1,6 +1,7 @@
 """One parametrised contract over every registered tier (scikit-learn's habit)."""
 
 import inspect
+import shutil
 
 import numpy as np
 import pytest
@@ -116,7 +117,7 @@ def test_modality_and_bearer_decide_none_together():
 
 
 @pytest.mark.slow
-def test_hybrid_without_its_fine_tuned_weights_names_the_missing_file(sample, tmp_path):
+def test_hybrid_loads_without_sentence_heads_and_names_missing_fine_tuned_weights(sample, tmp_path):
     from pipeline.errors import ModelError
     from pipeline.models.hybrid import HybridClassifier
 
@@ -125,6 +126,12 @@ def test_hybrid_without_its_fine_tuned_weights_names_the_missing_file(sample, tm
     model.save(tmp_path / "hybrid")
     # 6 layers in float16, about 21 MB; the frozen word embeddings (another 23 MB) stay in the package
     assert (tmp_path / "hybrid" / "tuned.safetensors").stat().st_size < 24_000_000
+    # a model saved before the sentence heads loads and blends without them
+    shutil.rmtree(tmp_path / "hybrid" / "sentences")
+    (tmp_path / "hybrid" / "sentence_weights.json").unlink()
+    older = HybridClassifier.load(tmp_path / "hybrid")
+    assert older.sentences_ is None and set(older.sentence_weights_.values()) == {0.0}
+    assert older.predict_proba(texts[:3]).elements.shape == (3, len(model.classes_))
     (tmp_path / "hybrid" / "tuned.safetensors").unlink()
     with pytest.raises(ModelError, match="tuned.safetensors"):
         HybridClassifier.load(tmp_path / "hybrid")
