@@ -52,7 +52,7 @@ class Recording(HybridClassifier):
         np.savez(self.out / f"fold{Recording.fold}.npz", keys=np.array([sha256_text(t) for t in texts]),
                  e=tuned.elements, m=tuned.modality, b=tuned.bearer)
         Recording.fold += 1
-        return self._blend(linear, tuned)
+        return self._blend(linear, tuned, self._sentence_scores(texts))
 
 
 class Replay(HybridClassifier):
@@ -74,8 +74,8 @@ class Replay(HybridClassifier):
     def _predict_proba(self, texts: list[str]) -> Probabilities:
         # the whole test fold, matched by its ordered keys: a text repeated in a document of
         # another fold must take this fold's prediction, not one from a model that saw it
-        sentences = self.sentences_.predict_proba(texts).elements if self.sentences_ is not None else None
-        return self._blend(self.linear_.predict_proba(texts), self.tuned[tuple(sha256_text(t) for t in texts)], sentences)
+        tuned = self.tuned[tuple(sha256_text(t) for t in texts)]
+        return self._blend(self.linear_.predict_proba(texts), tuned, self._sentence_scores(texts))
 
 
 def main() -> None:

@@ -98,8 +98,10 @@ class HybridClassifier(Classifier):
             targets.elements)
 
     def _predict_proba(self, texts: list[str]) -> Probabilities:
-        sentences = self.sentences_.predict_proba(texts).elements if self.sentences_ is not None else None
-        return self._blend(self.linear_.predict_proba(texts), self.tuned_.predict(_bare(texts)), sentences)
+        return self._blend(self.linear_.predict_proba(texts), self.tuned_.predict(_bare(texts)), self._sentence_scores(texts))
+
+    def _sentence_scores(self, texts: list[str]) -> np.ndarray | None:
+        return self.sentences_.predict_proba(texts).elements if self.sentences_ is not None else None
 
     def _blend(self, linear: Probabilities, tuned: Probabilities, sentences: np.ndarray | None = None) -> Probabilities:
         """Each side's scores averaged: elements at their `element_weights_` to the fine-tuned
