@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from .annotations import ADJUDICATOR, label_key
+from .annotations import ADJUDICATOR, label_key, latest_adjudication
 from .records import Annotation
 
 
@@ -20,10 +20,10 @@ def adjudicate(records: Sequence[Annotation]) -> tuple[list[Annotation], list[di
     merged: list[Annotation] = []
     review: list[dict] = []
     for group in by_text.values():
-        adjudicated = [r for r in group if r.annotator == ADJUDICATOR]
+        adjudicated = latest_adjudication(group)
         latest = {r.annotator: r for r in group if r.annotator != ADJUDICATOR}  # an annotator's last word
-        if adjudicated:
-            merged.append(adjudicated[-1])
+        if adjudicated is not None:
+            merged.append(adjudicated)
         elif len({label_key(r) for r in latest.values()}) == 1:
             first = next(iter(latest.values()))
             name = "+".join(sorted(latest)) if len(latest) > 1 else first.annotator

@@ -47,7 +47,7 @@ def write_annotations(path: Path, records: Iterable[Annotation]) -> None:
 def gold_labels(annotations: Iterable[Annotation]) -> list[Annotation]:
     """One label per passage text, fragments left out (labels.md).
 
-    An adjudicated label wins; otherwise annotators who agree give the label; a passage
+    The latest adjudicated label wins; otherwise annotators who agree give the label; a passage
     on which annotators disagree and no adjudication exists is left out rather than guessed.
     """
     by_text: dict[str, list[Annotation]] = {}
@@ -55,9 +55,9 @@ def gold_labels(annotations: Iterable[Annotation]) -> list[Annotation]:
         by_text.setdefault(record.text_sha256, []).append(record)
     gold: list[Annotation] = []
     for records in by_text.values():
-        adjudicated = [r for r in records if r.annotator == ADJUDICATOR]
-        if adjudicated:
-            chosen = adjudicated[-1]
+        adjudicated = latest_adjudication(records)
+        if adjudicated is not None:
+            chosen = adjudicated
         elif len({label_key(r) for r in records}) == 1:
             chosen = records[0]
         else:
@@ -65,6 +65,13 @@ def gold_labels(annotations: Iterable[Annotation]) -> list[Annotation]:
         if not chosen.fragment:
             gold.append(chosen)
     return sorted(gold, key=lambda r: r.id)
+
+
+def latest_adjudication(records: Iterable[Annotation]) -> Annotation | None:
+    """The newest adjudication of a passage (by `created`; file order breaks ties), so a later
+    review, such as an audit's, overrides an earlier one wherever its file sorts."""
+    adjudicated = [r for r in records if r.annotator == ADJUDICATOR]
+    return max(reversed(adjudicated), key=lambda r: r.created) if adjudicated else None
 
 
 def label_key(record: Annotation) -> tuple:

@@ -151,10 +151,6 @@ def _models_dir() -> Path:
     return Settings().models
 
 
-def _seed_path() -> Path:
-    return Settings().root.parent / "shared" / "annotations" / "seed.jsonl"
-
-
 @app.command()
 def train(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear, encoder or hybrid [default: all four]."),
@@ -174,7 +170,7 @@ def train(
 
     names = [model] if model else list(MODEL_NAMES)
     try:
-        records = training_records(annotations, _seed_path())
+        records = training_records(annotations, Settings().seed_annotations)
         for name in names:
             previous = read_card(out, name).get("metrics", {})
             with console.status(f"training {name} on {len(records)} passages (cv={cv})…"):
@@ -218,11 +214,11 @@ def evaluate(
     name = model or best_model_name(models)
     try:
         if cv:
-            records = training_records(annotations, _seed_path())
+            records = training_records(annotations, Settings().seed_annotations)
             with console.status(f"cross-validating {name} ({cv} grouped folds × {repeats}, {len(records)} passages)…"):
                 metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds(), repeats=repeats)
         else:
-            gold_records = [r for r in load_annotations(gold or _seed_path()) if not r.fragment]
+            gold_records = [r for r in load_annotations(gold or Settings().seed_annotations) if not r.fragment]
             fitted = load_model(name, models)
             predicted = fitted.predict_labels(fitted.predict_proba([model_text(r.id, r.text) for r in gold_records]))
             metrics = score(gold_records, predicted)

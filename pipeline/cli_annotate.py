@@ -17,7 +17,7 @@ from .config import Settings
 from .errors import DdlensError
 from .terminal import console, fail
 
-annotate_app = typer.Typer(help="Annotators' loop: suggest, export, import, agreement, adjudicate.", no_args_is_help=True)
+annotate_app = typer.Typer(help="Annotators' loop: suggest, export, import, agreement, adjudicate, audit.", no_args_is_help=True)
 
 _STRATEGY = typer.Option("uncertainty", "--strategy", help="uncertainty (with diversity), diversity or random.")
 _N = typer.Option(50, "--n", help="How many passages.")
@@ -27,7 +27,7 @@ def _labelled_hashes(annotations: Path) -> set[str]:
     """Text hashes already labelled (every file under annotations/) or held out (the seed)."""
     from .annotations import load_annotations
 
-    seed = Settings().root.parent / "shared" / "annotations" / "seed.jsonl"
+    seed = Settings().seed_annotations
     files = [annotations] + ([seed] if seed.is_file() else [])
     return {r.text_sha256 for r in load_annotations(files)}
 
@@ -247,6 +247,9 @@ def adjudicate_command(
     files: list[Path] = typer.Argument(..., help="Annotation files (or folders) to merge."),
     out: Path = typer.Option(..., "--out", help="Merged annotations (agreed and single labels, adjudications)."),
     review: Optional[Path] = typer.Option(None, "--review", help="Disagreements to review [default: OUT with .review.jsonl]."),
+    against: Optional[Path] = typer.Option(
+        None, "--against", help="An audit: the gold label each passage has in this folder (other files than FILES) "
+        "joins as annotator `gold`, and earlier adjudications do not settle it."),
 ) -> None:
     """Agreed labels pass; disagreements go to a review file with every annotator's labels
     and a majority proposal: edit it, then `ddlens annotate import REVIEW --annotator adjudicated`."""
@@ -255,10 +258,90 @@ def adjudicate_command(
     from .io import write_jsonl
 
     try:
-        merged, disputed = adjudicate(load_annotations(files))
+        records = load_annotations(files)
+        if against is not None:
+            records = _with_gold(records, against, files)
+        merged, disputed = adjudicate(records)
     except DdlensError as exc:
         fail(exc)
     review = review or out.with_name(out.name.removesuffix(".jsonl") + ".review.jsonl")
     write_annotations(out, merged)
     write_jsonl(review, disputed)
     console.print(f"{len(merged)} passages merged → {out}; {len(disputed)} disagreements to review → {review}")
+
+
+def _with_gold(records: list, against: Path, files: list[Path]) -> list:
+    """Re-read labels beside the gold label their passages have now (annotator `gold`)."""
+    from .annotations import ADJUDICATOR, annotation_files, gold_labels, load_annotations
+
+    given = {f.resolve() for f in annotation_files(files)}
+    texts = {r.text_sha256 for r in records}
+    gold = gold_labels(load_annotations([f for f in annotation_files(against) if f.resolve() not in given]))
+    return ([r.model_copy(update={"annotator": GOLD}) for r in gold if r.text_sha256 in texts]
+            + [r for r in records if r.annotator != ADJUDICATOR])
+
+
+GOLD = "gold"
+
+
+@annotate_app.command("audit")
+def audit_command(
+    annotations: Path = typer.Option(Settings().annotations / "labels", help="The labels to audit (their gold view)."),
+    model: str = typer.Option("linear", "--model", "-m", help="The tier whose out-of-fold scores weigh each label."),
+    n: int = typer.Option(300, "--n", help="How many flagged passages (those the model contradicts most surely)."),
+    control: int = typer.Option(75, "--control", help="How many other passages, drawn at random, to re-read beside them."),
+    folds: int = typer.Option(5, "--folds", help="Grouped cross-validation folds for the out-of-fold scores."),
+    out: Path = typer.Option(Settings().annotations / "audit" / "audit.jsonl", "--out",
+                             help="Passages to re-read blind (no labels, no scores); the key goes beside it (.key.jsonl)."),
+) -> None:
+    """Gold labels worth reading again: those a model trained without their document contradicts
+    most surely (confident learning), with a random control sample to measure the error rate.
+    Re-read OUT blind, import, then `ddlens annotate adjudicate … --against annotations/labels`."""
+    from collections import Counter
+
+    from .audit import audit_sample
+    from .evaluate import out_of_fold_proba
+    from .io import write_jsonl
+    from .models import make_model
+    from .train import training_records
+
+    try:
+        records = training_records(annotations, Settings().seed_annotations)
+        with console.status(f"scoring {len(records)} gold passages out of fold ({model}, {folds} folds)…"):
+            proba = out_of_fold_proba(lambda: make_model(model), records, folds)
+        doubts = audit_sample(records, proba, n, control, Settings().seed)
+    except (DdlensError, ValueError) as exc:
+        fail(exc)
+    key = out.with_name(out.name.removesuffix(".jsonl") + ".key.jsonl")
+    write_jsonl(out, ({"id": d.record.id, "doc_id": d.record.doc_id, "jurisdiction": d.record.jurisdiction,
+                       "text": d.record.text, **({"context": d.record.context} if d.record.context else {})} for d in doubts))
+    write_jsonl(key, (d.key() for d in doubts))
+    heads = Counter(d.head for d in doubts if d.group == "flagged")
+    console.print(f"{sum(d.group == 'flagged' for d in doubts)} flagged and {sum(d.group == 'control' for d in doubts)} "
+                  f"control passages → {out} (key: {key})")
+    console.print("doubted heads: " + ", ".join(f"{h} {k}" for h, k in heads.most_common()))
+
+
+@annotate_app.command("audit-report")
+def audit_report_command(
+    key: Path = typer.Argument(..., help="An audit's key (.key.jsonl)."),
+    annotations: Path = typer.Option(Settings().annotations / "labels", help="The labels after the audit's adjudication."),
+) -> None:
+    """How often the audit changed a label, flagged against control: the control share estimates
+    the error rate of the labels nobody re-read."""
+    from .annotations import gold_labels, load_annotations
+    from .audit import change_rates
+    from .io import iter_jsonl
+
+    try:
+        if not key.is_file():
+            raise DdlensError(key, "no such audit key")
+        rates = change_rates([row for _, row in iter_jsonl(key)], gold_labels(load_annotations(annotations)))
+    except DdlensError as exc:
+        fail(exc)
+    table = Table("group", "re-read", "left gold", "changed", "share", "on the doubted head", "changed heads")
+    for group, r in rates.items():
+        table.add_row(group, str(r["n"]), str(r["left_gold"]), str(r["changed"]), f"{r['changed_share']:.3f}",
+                      str(r["changed_on_doubted_head"]), ", ".join(f"{h} {k}" for h, k in r["by_head"].items()))
+    Console().print(table)
+    typer.echo(json.dumps(rates))

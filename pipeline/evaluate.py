@@ -83,11 +83,11 @@ def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k:
     text_of = texts or (lambda r: model_text(r.id, r.text))
     groups = [r.doc_id for r in records]
     splits = min(k, len(set(groups)))
-    result = summarise(records, _out_of_fold(make, records, GroupKFold(n_splits=splits), text_of), kinds)
+    result = summarise(records, out_of_fold_labels(make, records, GroupKFold(n_splits=splits), text_of), kinds)
     result["folds"] = splits
     if repeats > 1:
-        runs = [result] + [score(records, _out_of_fold(make, records, GroupKFold(n_splits=splits, shuffle=True, random_state=seed + r), text_of))
-                           for r in range(1, repeats)]
+        shuffled = (GroupKFold(n_splits=splits, shuffle=True, random_state=seed + r) for r in range(1, repeats))
+        runs = [result] + [score(records, out_of_fold_labels(make, records, folds, text_of)) for folds in shuffled]
         result["spread"] = _spread(runs)
     return result
 
@@ -105,19 +105,42 @@ def summarise(records: Sequence[Annotation], predicted: list[dict], kinds: dict[
     return result
 
 
-def _out_of_fold(make: Callable[[], object], records: list[Annotation], splitter, text_of: Callable[[Annotation], str]) -> list[dict]:
+def out_of_fold_labels(make: Callable[[], object], records: list[Annotation], splitter, text_of: Callable[[Annotation], str]) -> list[dict]:
+    """Every record's labels from a model fitted on the other folds of `splitter` (by document)."""
+    predicted: list[dict] = [{}] * len(records)
+    for model, test, proba in _fold_predictions(make, records, splitter, text_of):
+        for i, label in zip(test, model.predict_labels(proba)):
+            predicted[i] = label
+    return predicted
+
+
+def out_of_fold_proba(make: Callable[[], object], records: Sequence[Annotation], k: int = 5,
+                      texts: Callable[[Annotation], str] | None = None):
+    """Every record's scores from a model that never saw its document (grouped k-fold): what
+    a label audit weighs each gold label against."""
+    from sklearn.model_selection import GroupKFold
+
+    from .models import Probabilities
+
+    records = list(records)
+    text_of = texts or (lambda r: model_text(r.id, r.text))
+    splits = min(k, len({r.doc_id for r in records}))
+    parts = [(test, proba) for _, test, proba in _fold_predictions(make, records, GroupKFold(n_splits=splits), text_of)]
+    order = np.argsort(np.concatenate([test for test, _ in parts]))
+    return Probabilities(*(np.concatenate([getattr(proba, head) for _, proba in parts])[order]
+                           for head in ("elements", "modality", "bearer")))
+
+
+def _fold_predictions(make: Callable[[], object], records: list[Annotation], splitter, text_of: Callable[[Annotation], str]):
+    """(fitted model, test indices, its scores on them) per fold, grouped by document."""
     from .models import Targets
 
     groups = [r.doc_id for r in records]
-    predicted: list[dict] = [{}] * len(records)
     for train, test in splitter.split(np.zeros(len(records)), groups=groups):
         model = make()
         train_records = [records[i] for i in train]
         model.fit([text_of(r) for r in train_records], Targets.from_records(train_records), [groups[i] for i in train])
-        labels = model.predict_labels(model.predict_proba([text_of(records[i]) for i in test]))
-        for i, label in zip(test, labels):
-            predicted[i] = label
-    return predicted
+        yield model, test, model.predict_proba([text_of(records[i]) for i in test])
 
 
 def _spread(runs: list[dict]) -> dict:

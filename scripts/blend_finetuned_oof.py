@@ -27,6 +27,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from pipeline.config import Settings
 from pipeline.evaluate import score
 from pipeline.model_input import model_text
 from pipeline.models import Probabilities, Targets
@@ -41,7 +42,7 @@ def export(folder: Path) -> None:
     from sklearn.model_selection import GroupKFold
 
     folder.mkdir(parents=True, exist_ok=True)
-    records = training_records(ROOT / "annotations", ROOT.parent / "shared" / "annotations" / "seed.jsonl")
+    records = training_records(ROOT / "annotations", Settings().seed_annotations)
     fold = np.zeros(len(records), dtype=int)
     for f, (_, test) in enumerate(GroupKFold(n_splits=5).split(np.zeros(len(records)), groups=[r.doc_id for r in records])):
         fold[test] = f

@@ -1,0 +1,143 @@
+"""The label audit: confident learning finds planted label errors in real gold passages, the
+control sample is disjoint and random, the re-reading is blind, and an audit's adjudication
+overrides an earlier one and is counted by `audit-report`."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.annotations import ADJUDICATOR, gold_labels, load_annotations, write_annotations
+from pipeline.audit import audit_sample, change_rates
+from pipeline.cli import app
+from pipeline.evaluate import out_of_fold_proba
+from pipeline.models import Probabilities, make_model
+from pipeline.scheme import load_scheme
+
+ROOT = Path(__file__).resolve().parent.parent
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """Up to 20 real gold passages of each document (1,340; an id can recur with a changed text,
+    so passages are told apart by text hash); on 20 that carry an element and a
+    duty the labels are wiped (no element, no duty): the kind of slip an annotator makes."""
+    records = gold_labels(load_annotations(ROOT / "annotations" / "labels"))
+    by_doc: dict[str, list] = {}
+    for record in records:
+        by_doc.setdefault(record.doc_id, []).append(record)
+    picked = [r for doc in sorted(by_doc) for r in by_doc[doc][:20]]
+    wiped = [i for i, r in enumerate(picked) if r.elements and r.modality != "none"][::7][:20]
+    for i in wiped:
+        picked[i] = picked[i].model_copy(update={"elements": [], "modality": "none", "bearer": "none"})
+    return picked, {picked[i].text_sha256 for i in wiped}
+
+
+@pytest.mark.slow
+def test_audit_finds_planted_errors_first(planted):
+    records, wiped = planted
+    proba = out_of_fold_proba(lambda: make_model("linear"), records, k=3)
+    doubts = audit_sample(records, proba, n=len(records) // 10, control=0)
+    found = {d.record.text_sha256 for d in doubts} & wiped
+    # the tenth of passages a random draw would take holds 2 of the 20 wiped; the audit's, 11 (measured)
+    assert len(found) >= 6
+    assert all(d.given in ("absent", "none") for d in doubts if d.record.text_sha256 in found)
+
+
+def test_audit_sample_ranks_control_and_shuffles():
+    records = _records(40)  # even: a result duty of the state with necessary_measures; odd: background
+    records = [r.model_copy(update={"elements": [*r.elements, "information_exchange"]}) if i % 8 == 0 else r
+               for i, r in enumerate(records)]  # confident learning needs each label seen present
+    scheme = load_scheme()
+    duty = np.array([i % 2 == 0 for i in range(40)])
+    elements = np.full((40, len(scheme.elements)), 0.05)
+    elements[duty, scheme.elements.index("necessary_measures")] = 0.9
+    elements[::8, scheme.elements.index("information_exchange")] = 0.9
+    modality = np.where(duty[:, None], [0.05, 0.9, 0.05], [0.05, 0.05, 0.9])  # conduct, result, none
+    bearer = np.where(duty[:, None], [0.9, 0.03, 0.03, 0.04], [0.03, 0.03, 0.04, 0.9])
+    for i, p in ((3, 0.99), (7, 0.97), (11, 0.95)):  # the model is sure of an element nobody tagged
+        elements[i, scheme.elements.index("information_exchange")] = p
+    doubts = audit_sample(records, Probabilities(elements, modality, bearer), n=3, control=5, seed=2)
+    flagged = [d for d in doubts if d.group == "flagged"]
+    assert [d.record.id for d in sorted(flagged, key=lambda d: d.quality)] == ["doc:p3", "doc:p7", "doc:p11"]
+    assert {d.head for d in flagged} == {"information_exchange"} and {d.given for d in flagged} == {"absent"}
+    control = [d for d in doubts if d.group == "control"]
+    assert len(control) == 5 and not {d.record.id for d in control} & {d.record.id for d in flagged}
+    assert [d.group for d in doubts] != ["flagged"] * 3 + ["control"] * 5  # shuffled together
+    with pytest.raises(ValueError, match="40 records but 39 rows"):
+        audit_sample(records, Probabilities(elements[:39], modality[:39], bearer[:39]), 3, 5)
+    # one modality and one bearer everywhere: those heads are not weighed, the elements still are
+    duties = [r.model_copy(update={"modality": "result", "bearer": "state"}) for r in records]
+    doubts = audit_sample(duties, Probabilities(elements, modality, bearer), n=3, control=0)
+    assert {d.record.id for d in doubts} == {"doc:p3", "doc:p7", "doc:p11"}
+
+
+def test_cli_audit_adjudicate_against_gold_and_report(small_gold, tmp_path):
+    records = list(small_gold)
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    write_annotations(labels / "round-1.jsonl", records)
+    out = tmp_path / "audit" / "audit-01.jsonl"
+    result = runner.invoke(app, ["annotate", "audit", "--annotations", str(labels), "--n", "6", "--control", "4",
+                                 "--folds", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    tasks = [json.loads(line) for line in out.read_text().splitlines()]
+    keys = [json.loads(line) for line in out.with_name("audit-01.key.jsonl").read_text().splitlines()]
+    assert len(tasks) == len(keys) == 10 and [t["id"] for t in tasks] == [k["id"] for k in keys]
+    assert not {"elements", "modality", "bearer", "annotator"} & {f for t in tasks for f in t}  # blind
+    assert sorted(k["group"] for k in keys) == ["control"] * 4 + ["flagged"] * 6
+
+    # the re-reader restores one passage's labels and agrees with gold on the rest
+    by_id = {r.id: r for r in records}
+    original = {r.id: r for r in gold_labels(load_annotations(labels))}
+    changed_id = next(k["id"] for k in keys if k["group"] == "flagged")
+    reread = [by_id[t["id"]].model_copy(update={"annotator": "auditor"}) for t in tasks]
+    reread = [r.model_copy(update={"elements": ["necessary_measures"], "modality": "result", "bearer": "state"})
+              if r.id == changed_id else r for r in reread]
+    write_annotations(labels / "audit-01-ann-auditor.jsonl", reread)
+    # an earlier adjudication of that passage must not settle the audit, nor win over it later
+    earlier = original[changed_id].model_copy(update={"annotator": ADJUDICATOR, "created": "2026-01-01T00:00:00+00:00"})
+    write_annotations(labels / "z-adjudicated.jsonl", [earlier])
+    result = runner.invoke(app, ["annotate", "adjudicate", str(labels / "audit-01-ann-auditor.jsonl"), "--against", str(labels),
+                                 "--out", str(tmp_path / "merged.jsonl")])
+    assert result.exit_code == 0 and "1 disagreements to review" in result.output, result.output
+    review = [json.loads(line) for line in (tmp_path / "merged.review.jsonl").read_text().splitlines()]
+    assert review[0]["id"] == changed_id and set(review[0]["candidates"]) == {"gold", "auditor"}
+    decided = {**{k: v for k, v in review[0].items() if k != "candidates"},
+               "elements": ["necessary_measures"], "modality": "result", "bearer": "state",
+               "created": "2026-11-27T00:00:00+00:00"}
+    (labels / "audit-01-adjudicated.jsonl").write_text(json.dumps(decided) + "\n")
+
+    result = runner.invoke(app, ["annotate", "audit-report", str(out.with_name("audit-01.key.jsonl")),
+                                 "--annotations", str(labels)])
+    assert result.exit_code == 0, result.output
+    rates = json.loads(result.stdout.strip().splitlines()[-1])
+    assert rates["flagged"]["changed"] == 1 and rates["control"]["changed"] == 0
+    assert rates["flagged"]["n"] == 6 and rates["control"]["changed_share"] == 0.0
+
+
+def test_change_rates_count_heads_and_fragments(small_gold):
+    before, after = small_gold[0], small_gold[1]
+    keys = [{"id": before.id, "text_sha256": before.text_sha256, "group": "flagged", "head": "modality",
+             "labels": {"elements": [], "modality": "none", "bearer": "none"}},
+            {"id": "gone", "text_sha256": "0" * 64, "group": "control", "head": "bearer",
+             "labels": {"elements": [], "modality": "none", "bearer": "none"}}]
+    rates = change_rates(keys, [before, after])
+    assert rates["flagged"]["changed"] == (before.elements != [] or before.modality != "none")
+    assert rates["control"] == {"n": 1, "left_gold": 1, "changed": 0, "changed_share": 0.0,
+                                "changed_on_doubted_head": 0, "by_head": {}}
+
+
+def _records(n: int):
+    from pipeline.records import Annotation
+    from pipeline.text import sha256_text
+
+    texts = [f"Passage number {i} describes the national context of cyber security." for i in range(n)]
+    duty = {"elements": ["necessary_measures"], "modality": "result", "bearer": "state"}
+    background = {"elements": [], "modality": "none", "bearer": "none"}
+    return [Annotation(id=f"doc:p{i}", doc_id=f"doc{i % 4}", jurisdiction="xx", text=t, text_sha256=sha256_text(t),
+                       annotator="a", **(duty if i % 2 == 0 else background)) for i, t in enumerate(texts)]
