@@ -13,7 +13,7 @@ that the model scores low everywhere is not, by itself, a doubt).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,17 +66,20 @@ def _class_issues(labels: np.ndarray, proba: np.ndarray) -> np.ndarray:
     return find_label_issues(labels, proba)
 
 
-def audit_sample(records: Sequence[Annotation], proba: Probabilities, n: int, control: int, seed: int = 13) -> list[Doubt]:
+def audit_sample(records: Sequence[Annotation], proba: Probabilities, n: int, control: int, seed: int = 13,
+                 skip: Collection[str] = ()) -> list[Doubt]:
     """The `n` flagged passages of lowest quality and `control` others drawn at random, shuffled
-    together so their order does not tell a reader which is which."""
+    together so their order does not tell a reader which is which. Texts in `skip` (hashes:
+    passages an earlier audit re-read) are neither chosen nor drawn."""
     if len(records) != len(proba.elements):
         raise ValueError(f"{len(records)} records but {len(proba.elements)} rows of scores")
     quality, heads, flagged = label_quality(records, proba)
     weakest = quality.argmin(axis=1)
     lowest = quality[np.arange(len(records)), weakest]
-    ranked = [int(i) for i in np.argsort(lowest, kind="stable") if flagged[i]][:n]
+    open_ = [records[i].text_sha256 not in skip for i in range(len(records))]
+    ranked = [int(i) for i in np.argsort(lowest, kind="stable") if flagged[i] and open_[i]][:n]
     chosen = set(ranked)
-    rest = [i for i in range(len(records)) if i not in chosen]
+    rest = [i for i in range(len(records)) if i not in chosen and open_[i]]
     rng = random.Random(seed)
     drawn = rng.sample(rest, min(control, len(rest)))
 

@@ -292,7 +292,8 @@ def audit_command(
     control: int = typer.Option(75, "--control", help="How many other passages, drawn at random, to re-read beside them."),
     folds: int = typer.Option(5, "--folds", help="Grouped cross-validation folds for the out-of-fold scores."),
     out: Path = typer.Option(Settings().annotations / "audit" / "audit.jsonl", "--out",
-                             help="Passages to re-read blind (no labels, no scores); the key goes beside it (.key.jsonl)."),
+                             help="Passages to re-read blind (no labels, no scores); the key goes beside it (.key.jsonl). "
+                                  "Passages named in the other keys in its folder were re-read before and are left out."),
 ) -> None:
     """Gold labels worth reading again: those a model trained without their document contradicts
     most surely (confident learning), with a random control sample to measure the error rate.
@@ -301,24 +302,26 @@ def audit_command(
 
     from .audit import audit_sample
     from .evaluate import out_of_fold_proba
-    from .io import write_jsonl
+    from .io import iter_jsonl, write_jsonl
     from .models import make_model
     from .train import training_records
 
+    key = out.with_name(out.name.removesuffix(".jsonl") + ".key.jsonl")
     try:
+        earlier = {row["text_sha256"] for path in sorted(out.parent.glob("*.key.jsonl")) if path != key
+                   for _, row in iter_jsonl(path)} if out.parent.is_dir() else set()
         records = training_records(annotations, Settings().seed_annotations)
         with console.status(f"scoring {len(records)} gold passages out of fold ({model}, {folds} folds)…"):
             proba = out_of_fold_proba(lambda: make_model(model), records, folds)
-        doubts = audit_sample(records, proba, n, control, Settings().seed)
-    except (DdlensError, ValueError) as exc:
+        doubts = audit_sample(records, proba, n, control, Settings().seed, skip=earlier)
+    except (DdlensError, ValueError, KeyError) as exc:
         fail(exc)
-    key = out.with_name(out.name.removesuffix(".jsonl") + ".key.jsonl")
     write_jsonl(out, ({"id": d.record.id, "doc_id": d.record.doc_id, "jurisdiction": d.record.jurisdiction,
                        "text": d.record.text, **({"context": d.record.context} if d.record.context else {})} for d in doubts))
     write_jsonl(key, (d.key() for d in doubts))
     heads = Counter(d.head for d in doubts if d.group == "flagged")
     console.print(f"{sum(d.group == 'flagged' for d in doubts)} flagged and {sum(d.group == 'control' for d in doubts)} "
-                  f"control passages → {out} (key: {key})")
+                  f"control passages → {out} (key: {key}); {len(earlier)} re-read in earlier audits left out")
     console.print("doubted heads: " + ", ".join(f"{h} {k}" for h, k in heads.most_common()))
 
 
@@ -339,9 +342,11 @@ def audit_report_command(
         rates = change_rates([row for _, row in iter_jsonl(key)], gold_labels(load_annotations(annotations)))
     except DdlensError as exc:
         fail(exc)
-    table = Table("group", "re-read", "left gold", "changed", "share", "on the doubted head", "changed heads")
+    table = Table("group", "re-read", "left gold", "changed", "share of the rest", "on the doubted head")
     for group, r in rates.items():
         table.add_row(group, str(r["n"]), str(r["left_gold"]), str(r["changed"]), f"{r['changed_share']:.3f}",
-                      str(r["changed_on_doubted_head"]), ", ".join(f"{h} {k}" for h, k in r["by_head"].items()))
+                      str(r["changed_on_doubted_head"]))
     Console().print(table)
+    for group, r in rates.items():
+        typer.echo(f"{group}: changed heads " + ", ".join(f"{h} {k}" for h, k in r["by_head"].items()))
     typer.echo(json.dumps(rates))

@@ -71,6 +71,9 @@ def test_audit_sample_ranks_control_and_shuffles():
     with pytest.raises(ValueError, match="40 records but 39 rows"):
         audit_sample(records, Probabilities(elements[:39], modality[:39], bearer[:39]), 3, 5)
     # one modality and one bearer everywhere: those heads are not weighed, the elements still are
+    # a passage an earlier audit re-read is neither flagged again nor drawn for control
+    again = audit_sample(records, Probabilities(elements, modality, bearer), n=3, control=37, skip={records[3].text_sha256})
+    assert "doc:p3" not in {d.record.id for d in again} and len(again) == 39
     duties = [r.model_copy(update={"modality": "result", "bearer": "state"}) for r in records]
     doubts = audit_sample(duties, Probabilities(elements, modality, bearer), n=3, control=0)
     assert {d.record.id for d in doubts} == {"doc:p3", "doc:p7", "doc:p11"}
@@ -90,6 +93,11 @@ def test_cli_audit_adjudicate_against_gold_and_report(small_gold, tmp_path):
     assert len(tasks) == len(keys) == 10 and [t["id"] for t in tasks] == [k["id"] for k in keys]
     assert not {"elements", "modality", "bearer", "annotator"} & {f for t in tasks for f in t}  # blind
     assert sorted(k["group"] for k in keys) == ["control"] * 4 + ["flagged"] * 6
+    second = runner.invoke(app, ["annotate", "audit", "--annotations", str(labels), "--n", "6", "--control", "4",
+                                 "--folds", "3", "--out", str(out.with_name("audit-02.jsonl"))])
+    assert second.exit_code == 0 and "10 re-read in earlier audits left out" in second.output, second.output
+    again = [json.loads(line) for line in out.with_name("audit-02.key.jsonl").read_text().splitlines()]
+    assert len(again) == 10 and not {k["text_sha256"] for k in again} & {k["text_sha256"] for k in keys}
 
     # the re-reader restores one passage's labels and agrees with gold on the rest
     by_id = {r.id: r for r in records}
