@@ -22,9 +22,6 @@ from .models import Probabilities
 from .records import Annotation
 from .scheme import load_scheme
 
-GROUPS = ("flagged", "control")
-
-
 @dataclass(frozen=True)
 class Doubt:
     record: Annotation
@@ -101,15 +98,13 @@ def _changes(before: dict, after: Annotation) -> dict[str, bool]:
 
 
 def change_rates(keys: Sequence[dict], gold: Sequence[Annotation]) -> dict[str, dict]:
-    """Per group (flagged, control): passages re-read and now in gold, the share whose label
-    changed, and the share changed on the head the model doubted — the audit's yardstick.
-    A passage the re-reading marked a fragment has left gold and is counted apart."""
+    """Per group of the key (flagged, control, or any other a review names): passages re-read,
+    those that left gold (now fragments), the share of the rest whose label changed, and how
+    many changed on the head the key names (for flagged ones, the head the model doubted)."""
     now = {r.text_sha256: r for r in gold}
     out = {}
-    for group in GROUPS:
+    for group in dict.fromkeys(k["group"] for k in keys):
         rows = [k for k in keys if k["group"] == group]
-        if not rows:
-            continue
         diffs = [(k, _changes(k["labels"], now[k["text_sha256"]])) for k in rows if k["text_sha256"] in now]
         changed = sum(any(d.values()) for _, d in diffs)
         on_head = sum(d[k["head"]] for k, d in diffs)
