@@ -15,12 +15,14 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .models import Probabilities
 from .records import Annotation
 from .scheme import load_scheme
+
 
 @dataclass(frozen=True)
 class Doubt:
@@ -89,6 +91,25 @@ def audit_sample(records: Sequence[Annotation], proba: Probabilities, n: int, co
     out = [doubt(i, "flagged") for i in ranked] + [doubt(i, "control") for i in drawn]
     rng.shuffle(out)
     return out
+
+
+KEY_FIELDS = ("text_sha256", "group", "head", "labels")
+
+
+def read_key(path: Path) -> list[dict]:
+    """An audit's key, each row checked: a bad row is an error naming the file and line."""
+    from .errors import AnnotationError
+    from .io import iter_jsonl
+
+    if not path.is_file():
+        raise AnnotationError(path, "no such audit key")
+    rows = []
+    for line_no, row in iter_jsonl(path, AnnotationError):
+        missing = [f for f in KEY_FIELDS if not isinstance(row, dict) or f not in row]
+        if missing:
+            raise AnnotationError(path, f"line {line_no}: not an audit key row (no {', '.join(missing)})")
+        rows.append(row)
+    return rows
 
 
 def _changes(before: dict, after: Annotation) -> dict[str, bool]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
@@ -17,10 +17,14 @@ from .config import Settings
 from .errors import DdlensError
 from .terminal import console, fail
 
+if TYPE_CHECKING:
+    from .records import Annotation
+
 annotate_app = typer.Typer(help="Annotators' loop: suggest, export, import, agreement, adjudicate, audit.", no_args_is_help=True)
 
 _STRATEGY = typer.Option("uncertainty", "--strategy", help="uncertainty (with diversity), diversity or random.")
 _N = typer.Option(50, "--n", help="How many passages.")
+GOLD = "gold"  # the annotator name an audit gives the current gold label
 
 
 def _labelled_hashes(annotations: Path) -> set[str]:
@@ -270,7 +274,7 @@ def adjudicate_command(
     console.print(f"{len(merged)} passages merged → {out}; {len(disputed)} disagreements to review → {review}")
 
 
-def _with_gold(records: list, against: Path, files: list[Path]) -> list:
+def _with_gold(records: list[Annotation], against: Path, files: list[Path]) -> list[Annotation]:
     """Re-read labels beside the gold label their passages have now (annotator `gold`)."""
     from .annotations import ADJUDICATOR, annotation_files, gold_labels, load_annotations
 
@@ -279,9 +283,6 @@ def _with_gold(records: list, against: Path, files: list[Path]) -> list:
     gold = gold_labels(load_annotations([f for f in annotation_files(against) if f.resolve() not in given]))
     return ([r.model_copy(update={"annotator": GOLD}) for r in gold if r.text_sha256 in texts]
             + [r for r in records if r.annotator != ADJUDICATOR])
-
-
-GOLD = "gold"
 
 
 @annotate_app.command("audit")
@@ -300,21 +301,21 @@ def audit_command(
     Re-read OUT blind, import, then `ddlens annotate adjudicate … --against annotations/labels`."""
     from collections import Counter
 
-    from .audit import audit_sample
+    from .audit import audit_sample, read_key
     from .evaluate import out_of_fold_proba
-    from .io import iter_jsonl, write_jsonl
+    from .io import write_jsonl
     from .models import make_model
     from .train import training_records
 
     key = out.with_name(out.name.removesuffix(".jsonl") + ".key.jsonl")
     try:
         earlier = {row["text_sha256"] for path in sorted(out.parent.glob("*.key.jsonl")) if path != key
-                   for _, row in iter_jsonl(path)} if out.parent.is_dir() else set()
+                   for row in read_key(path)} if out.parent.is_dir() else set()
         records = training_records(annotations, Settings().seed_annotations)
         with console.status(f"scoring {len(records)} gold passages out of fold ({model}, {folds} folds)…"):
             proba = out_of_fold_proba(lambda: make_model(model), records, folds)
         doubts = audit_sample(records, proba, n, control, Settings().seed, skip=earlier)
-    except (DdlensError, ValueError, KeyError) as exc:
+    except (DdlensError, ValueError) as exc:
         fail(exc)
     write_jsonl(out, ({"id": d.record.id, "doc_id": d.record.doc_id, "jurisdiction": d.record.jurisdiction,
                        "text": d.record.text, **({"context": d.record.context} if d.record.context else {})} for d in doubts))
@@ -329,19 +330,20 @@ def audit_command(
 def audit_report_command(
     key: Path = typer.Argument(..., help="An audit's key (.key.jsonl)."),
     annotations: Path = typer.Option(Settings().annotations / "labels", help="The labels after the audit's adjudication."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """How often the audit changed a label, flagged against control: the control share estimates
     the error rate of the labels nobody re-read."""
     from .annotations import gold_labels, load_annotations
-    from .audit import change_rates
-    from .io import iter_jsonl
+    from .audit import change_rates, read_key
 
     try:
-        if not key.is_file():
-            raise DdlensError(key, "no such audit key")
-        rates = change_rates([row for _, row in iter_jsonl(key)], gold_labels(load_annotations(annotations)))
+        rates = change_rates(read_key(key), gold_labels(load_annotations(annotations)))
     except DdlensError as exc:
         fail(exc)
+    if as_json:
+        typer.echo(json.dumps(rates))
+        return
     table = Table("group", "re-read", "left gold", "changed", "share of the rest", "on the doubted head")
     for group, r in rates.items():
         table.add_row(group, str(r["n"]), str(r["left_gold"]), str(r["changed"]), f"{r['changed_share']:.3f}",
@@ -349,4 +351,3 @@ def audit_report_command(
     Console().print(table)
     for group, r in rates.items():
         typer.echo(f"{group}: changed heads " + ", ".join(f"{h} {k}" for h, k in r["by_head"].items()))
-    typer.echo(json.dumps(rates))

@@ -121,9 +121,9 @@ def test_cli_audit_adjudicate_against_gold_and_report(small_gold, tmp_path):
     (labels / "audit-01-adjudicated.jsonl").write_text(json.dumps(decided) + "\n")
 
     result = runner.invoke(app, ["annotate", "audit-report", str(out.with_name("audit-01.key.jsonl")),
-                                 "--annotations", str(labels)])
+                                 "--annotations", str(labels), "--json"])
     assert result.exit_code == 0, result.output
-    rates = json.loads(result.stdout.strip().splitlines()[-1])
+    rates = json.loads(result.stdout)
     assert rates["flagged"]["changed"] == 1 and rates["control"]["changed"] == 0
     assert rates["flagged"]["n"] == 6 and rates["control"]["changed_share"] == 0.0
 
@@ -149,3 +149,13 @@ def _records(n: int):
     background = {"elements": [], "modality": "none", "bearer": "none"}
     return [Annotation(id=f"doc:p{i}", doc_id=f"doc{i % 4}", jurisdiction="xx", text=t, text_sha256=sha256_text(t),
                        annotator="a", **(duty if i % 2 == 0 else background)) for i, t in enumerate(texts)]
+
+
+def test_audit_key_errors_name_file_and_line(tmp_path):
+    key = tmp_path / "audit-01.key.jsonl"
+    key.write_text('{"id": "a", "text_sha256": "0", "group": "flagged", "head": "modality", "labels": {}}\n{"id": "b"}\n')
+    result = runner.invoke(app, ["annotate", "audit-report", str(key)])
+    assert result.exit_code == 1 and "audit-01.key.jsonl" in result.output and "line 2" in result.output
+    assert "text_sha256" in result.output
+    result = runner.invoke(app, ["annotate", "audit-report", str(tmp_path / "none.key.jsonl")])
+    assert result.exit_code == 1 and "no such audit key" in result.output
