@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import Probabilities
+from .models import Probabilities, Targets
 from .records import Annotation
 from .scheme import load_scheme
 
@@ -46,7 +46,7 @@ def label_quality(records: Sequence[Annotation], proba: Probabilities) -> tuple[
 
     scheme = load_scheme()
     rows = np.arange(len(records))
-    present = np.array([[e in r.elements for e in scheme.elements] for r in records], dtype=bool)
+    present = Targets.from_records(records).elements.astype(bool)
     element_quality = np.where(present, proba.elements, 1 - proba.elements)
     modality = np.array([scheme.modality.index(r.modality) for r in records])
     bearer = np.array([scheme.bearer.index(r.bearer) for r in records])
