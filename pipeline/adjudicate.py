@@ -45,6 +45,7 @@ def _review_row(records: list[Annotation]) -> dict:
     return {
         "id": first.id, "doc_id": first.doc_id, "jurisdiction": first.jurisdiction, "text": first.text,
         "text_sha256": first.text_sha256, **({"context": first.context} if first.context else {}),
+        **({"heading": first.heading} if first.heading else {}),
         "elements": sorted(e for e, k in votes.items() if k * 2 > n), "modality": modality, "bearer": bearer,
         "fragment": sum(r.fragment for r in records) * 2 > n, "annotator": ADJUDICATOR, "note": "",
         "candidates": {r.annotator: {"elements": r.elements, "modality": r.modality, "bearer": r.bearer,

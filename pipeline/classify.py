@@ -21,13 +21,14 @@ def classify_texts(
     batch_size: int = 256,
     on_batch: Callable[[int], None] | None = None,
     jobs: int = 1,
+    headings: Sequence[str | None] | None = None,
 ) -> list[Prediction]:
-    """Score texts in batches, each behind the part marker its id gives (`model_input`, as in
-    training); the progress callback gets each batch's size. With jobs > 1, forked worker
+    """Score texts in batches, each behind the part marker its id gives and its heading
+    (`model_input`, as in training); the progress callback gets each batch's size. With jobs > 1, forked worker
     processes score the batches: they share the fitted model copy-on-write, so nothing is
     reloaded, and labels and records are still built here, in input order. A model whose
     inference already spreads over the cores (`threaded`, the encoder) runs in-process."""
-    framed = model_texts(ids, texts)
+    framed = model_texts(ids, texts, headings)
     batches = [framed[start : start + batch_size] for start in range(0, len(framed), batch_size)]
     out: list[Prediction] = []
     for batch, probs in zip(batches, _scores(model, batches, jobs)):

@@ -207,7 +207,7 @@ def evaluate(
 
     from .annotations import load_annotations
     from .evaluate import cross_validate, score
-    from .model_input import model_text
+    from .model_input import record_text
     from .models import make_model
     from .train import best_model_name, headline, load_model, read_card, training_records
 
@@ -220,7 +220,7 @@ def evaluate(
         else:
             gold_records = [r for r in load_annotations(gold or Settings().seed_annotations) if not r.fragment]
             fitted = load_model(name, models)
-            predicted = fitted.predict_labels(fitted.predict_proba([model_text(r.id, r.text) for r in gold_records]))
+            predicted = fitted.predict_labels(fitted.predict_proba([record_text(r) for r in gold_records]))
             metrics = score(gold_records, predicted)
     except DdlensError as exc:
         _fail(exc)
@@ -304,7 +304,8 @@ def classify(
     with _progress() as progress:
         task = progress.add_task(f"classify ({name})", total=len(rows), current="")
         predictions = classify_texts([str(r["id"]) for r in rows], [str(r["text"]) for r in rows], fitted, name,
-                                     on_batch=lambda n: progress.update(task, advance=n), jobs=_jobs(jobs))
+                                     on_batch=lambda n: progress.update(task, advance=n), jobs=_jobs(jobs),
+                                     headings=[r.get("heading") for r in rows])
     target = out or source.with_suffix(".predictions.jsonl")
     write_jsonl(target, ({"id": p.passage_id, **p.model_dump(exclude={"passage_id"})} for p in predictions))
     _report_tagged(predictions, name, target)
@@ -328,7 +329,8 @@ def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] 
         _fail(exc)
     task = progress.add_task(f"classify ({name})", total=len(passages), current="")
     predictions = classify_texts([p.id for p in passages], [p.text for p in passages], fitted, name,
-                                 on_batch=lambda n: progress.update(task, advance=n), jobs=_jobs(jobs))
+                                 on_batch=lambda n: progress.update(task, advance=n), jobs=_jobs(jobs),
+                                 headings=[p.heading for p in passages])
     target = out or run / "predictions.parquet"
     write_predictions(target, predictions)
     _report_tagged(predictions, name, target)

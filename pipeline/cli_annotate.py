@@ -64,7 +64,7 @@ def suggest_command(
         fail(exc)
     target = out or run / "suggestions.jsonl"
     write_jsonl(target, ({"id": s.passage.id, "doc_id": s.passage.doc_id, "jurisdiction": s.passage.jurisdiction,
-                          "text": s.passage.text, "context": s.passage.context or "",
+                          "text": s.passage.text, "context": s.passage.context or "", "heading": s.passage.heading or "",
                           "citation": cite_path(s.passage.path, s.passage.kind), "uncertainty": s.uncertainty,
                           "reason": s.reason} for s in chosen))
     table = Table("#", "passage", "uncertain on", "u", "text")
@@ -124,7 +124,7 @@ def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int
         passages = [by_id[i] for i in wanted]
     else:
         raise ValueError("with a run folder, give --ids FILE or --select suggest")
-    return [Task(p.id, p.doc_id, p.jurisdiction, p.text, p.context or "", cite_path(p.path, p.kind),
+    return [Task(p.id, p.doc_id, p.jurisdiction, p.text, p.context or "", cite_path(p.path, p.kind), p.heading or "",
                  prediction=run.predictions.get(p.id)) for p in passages]
 
 
@@ -155,7 +155,8 @@ def _file_tasks(path: Path, model: Optional[str], predict: bool = True):
     if predict:
         name = model or best_model_name(Settings().models)
         fitted = load_model(name, Settings().models)
-        predictions = classify_texts([str(r["id"]) for r in rows], [r["text"] for r in rows], fitted, name)
+        predictions = classify_texts([str(r["id"]) for r in rows], [r["text"] for r in rows], fitted, name,
+                                      headings=[r.get("heading") for r in rows])
     tasks = []
     for line_no, (row, prediction) in enumerate(zip(rows, predictions), 1):
         labels = None
@@ -165,7 +166,8 @@ def _file_tasks(path: Path, model: Optional[str], predict: bool = True):
             except ValueError as exc:
                 raise DdlensError(path, f"line {line_no}: {exc}") from exc
         tasks.append(Task(str(row["id"]), str(row.get("doc_id", "")), str(row.get("jurisdiction", "")), row["text"],
-                          str(row.get("context") or ""), str(row.get("citation") or ""), prediction, labels))
+                          str(row.get("context") or ""), str(row.get("citation") or ""), str(row.get("heading") or ""),
+                          prediction, labels))
     return tasks
 
 
@@ -318,7 +320,8 @@ def audit_command(
     except (DdlensError, ValueError) as exc:
         fail(exc)
     write_jsonl(out, ({"id": d.record.id, "doc_id": d.record.doc_id, "jurisdiction": d.record.jurisdiction,
-                       "text": d.record.text, **({"context": d.record.context} if d.record.context else {})} for d in doubts))
+                       "text": d.record.text, **({"context": d.record.context} if d.record.context else {}),
+                       **({"heading": d.record.heading} if d.record.heading else {})} for d in doubts))
     write_jsonl(key, (d.key() for d in doubts))
     heads = Counter(d.head for d in doubts if d.group == "flagged")
     console.print(f"{sum(d.group == 'flagged' for d in doubts)} flagged and {sum(d.group == 'control' for d in doubts)} "

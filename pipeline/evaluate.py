@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .model_input import model_text
+from .model_input import record_text
 from .records import BINDING_KINDS, Annotation
 from .scheme import load_scheme
 
@@ -80,7 +80,7 @@ def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k:
     from sklearn.model_selection import GroupKFold
 
     records = list(records)
-    text_of = texts or (lambda r: model_text(r.id, r.text))
+    text_of = texts or record_text
     groups = [r.doc_id for r in records]
     splits = min(k, len(set(groups)))
     result = summarise(records, out_of_fold_labels(make, records, GroupKFold(n_splits=splits), text_of), kinds)
@@ -123,7 +123,7 @@ def out_of_fold_proba(make: Callable[[], object], records: Sequence[Annotation],
     from .models import Probabilities
 
     records = list(records)
-    text_of = texts or (lambda r: model_text(r.id, r.text))
+    text_of = texts or record_text
     splits = min(k, len({r.doc_id for r in records}))
     parts = [(test, proba) for _, test, proba in _fold_predictions(make, records, GroupKFold(n_splits=splits), text_of)]
     order = np.argsort(np.concatenate([test for test, _ in parts]))

@@ -37,6 +37,7 @@ class Task:
     text: str
     context: str = ""
     citation: str = ""
+    heading: str = ""
     prediction: Prediction | None = None
     labels: Annotation | None = None
 
@@ -46,7 +47,8 @@ class Task:
 
     def data(self) -> dict:
         return {"text": self.text, "passage_id": self.id, "doc_id": self.doc_id, "jurisdiction": self.jurisdiction,
-                "text_sha256": self.text_sha256, "context": self.context, "citation": self.citation}
+                "text_sha256": self.text_sha256, "context": self.context, "citation": self.citation,
+                "heading": self.heading}
 
 
 @dataclass
@@ -156,7 +158,7 @@ def _suggested(p: Prediction) -> dict:
 def _jsonl_line(task: Task) -> dict:
     out = {"id": task.id, "doc_id": task.doc_id, "jurisdiction": task.jurisdiction, "text": task.text,
            "text_sha256": task.text_sha256, "context": task.context, "citation": task.citation,
-           "elements": None, "modality": None, "bearer": None, "fragment": False}
+           "heading": task.heading, "elements": None, "modality": None, "bearer": None, "fragment": False}
     if task.labels is not None:
         out.update(elements=task.labels.elements, modality=task.labels.modality, bearer=task.labels.bearer,
                    fragment=task.labels.fragment, annotator=task.labels.annotator, note=task.labels.note)
@@ -209,6 +211,7 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
             try:
                 record = Annotation(id=str(row["id"]), doc_id=str(row.get("doc_id") or ""), jurisdiction=str(row.get("jurisdiction") or ""),
                                     text=row["text"], text_sha256=row["text_sha256"], context=row.get("context") or None,
+                                    heading=row.get("heading") or None,
                                     elements=labels["elements"],
                                     modality=labels["modality"], bearer=labels["bearer"], fragment=labels["fragment"],
                                     annotator=who, created=created, note=labels.get("note", ""))
@@ -261,7 +264,8 @@ def _ls_rows(path: Path):
             yield where, str(exc)
             continue
         yield where, {"id": data.get("passage_id"), "doc_id": data.get("doc_id"), "jurisdiction": data.get("jurisdiction"),
-                      "text": data.get("text"), "text_sha256": data.get("text_sha256"), "context": data.get("context"), "labels": labels,
+                      "text": data.get("text"), "text_sha256": data.get("text_sha256"), "context": data.get("context"),
+                      "heading": data.get("heading"), "labels": labels,
                       "suggested": _ls_suggested(task)}
 
 
@@ -319,7 +323,8 @@ def _jsonl_rows(path: Path, fmt: str):
         suggested = row.get("suggested") or row.get("ddlens_suggested")
         yield where, {"id": row.get("id") if fmt == "jsonl" else row.get("passage_id", row.get("id")),
                       "doc_id": row.get("doc_id"), "jurisdiction": row.get("jurisdiction"), "text": row.get("text"),
-                      "text_sha256": row.get("text_sha256"), "context": row.get("context"), "labels": [labels], "suggested": suggested}
+                      "text_sha256": row.get("text_sha256"), "context": row.get("context"), "heading": row.get("heading"),
+                      "labels": [labels], "suggested": suggested}
 
 
 def _doccano_row_labels(row: dict) -> dict | None:

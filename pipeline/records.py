@@ -146,6 +146,9 @@ class Annotation(BaseModel):
     # models read the passage alone (reading the lead-in too measured no better: README), and
     # evaluation reports these points apart
     context: str | None = None
+    # the title of the article or section the passage sits under (Passage.heading), which
+    # the models read before the text (model_input)
+    heading: str | None = None
     elements: list[str]
     modality: str
     bearer: str

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .annotations import gold_labels, load_annotations
 from .errors import ModelError
-from .model_input import model_text
+from .model_input import record_text
 from .models import MODEL_NAMES, Classifier, Targets, get_model_class, make_model
 from .records import Annotation
 from .scheme import load_scheme
@@ -41,7 +41,7 @@ def data_hash(records: list[Annotation]) -> str:
 def train_model(name: str, records: list[Annotation], folder: Path, metrics: dict | None = None) -> Classifier:
     """Fit `name` on all records, save it and its card (with the CV metrics, if given)."""
     model = make_model(name)
-    model.fit([model_text(r.id, r.text) for r in records], Targets.from_records(records), [r.doc_id for r in records])
+    model.fit([record_text(r) for r in records], Targets.from_records(records), [r.doc_id for r in records])
     previous = read_card(folder.parent, folder.name)
     model.save(folder)
     card = {

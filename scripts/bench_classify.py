@@ -46,7 +46,8 @@ def child(name: str, run: Path, n: int, repeat: int, jobs: int) -> None:
     for k in range(1 + repeat):
         batch = passages[k * n : (k + 1) * n]
         started = time.perf_counter()
-        classify_texts([p.id for p in batch], [p.text for p in batch], model, name, jobs=jobs)
+        classify_texts([p.id for p in batch], [p.text for p in batch], model, name, jobs=jobs,
+                      headings=[p.heading for p in batch])
         passes.append(time.perf_counter() - started)
     hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]
     print(json.dumps({"model": name, "n": n, "first_s": passes[0], "seconds": statistics.median(passes[1:]),

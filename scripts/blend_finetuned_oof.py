@@ -29,7 +29,7 @@ import numpy as np
 
 from pipeline.config import Settings
 from pipeline.evaluate import score
-from pipeline.model_input import model_text
+from pipeline.model_input import record_text
 from pipeline.models import Probabilities, Targets
 from pipeline.models.base import best_threshold, usable
 from pipeline.models.linear import LinearClassifier
@@ -48,11 +48,11 @@ def export(folder: Path) -> None:
         fold[test] = f
     with (folder / "gold.jsonl").open("w", encoding="utf-8") as out:
         for r, f in zip(records, fold):
-            out.write(json.dumps({"id": r.id, "doc_id": r.doc_id, "text": model_text(r.id, r.text), "bare": r.text,
+            out.write(json.dumps({"id": r.id, "doc_id": r.doc_id, "text": record_text(r), "bare": r.text,
                                   "elements": sorted(r.elements), "modality": r.modality, "bearer": r.bearer, "fold": int(f)},
                                  ensure_ascii=False) + "\n")
     print(f"{len(records)} passages from {len({r.doc_id for r in records})} documents → {folder / 'gold.jsonl'}")
-    pack_minilm([t for r in records for t in (r.text, model_text(r.id, r.text))], folder / "minilm.tar.xz")
+    pack_minilm([t for r in records for t in (r.text, record_text(r))], folder / "minilm.tar.xz")
 
 
 def pack_minilm(texts: list[str], archive: Path) -> None:

@@ -91,7 +91,9 @@ def test_export_import_round_trip(tmp_path, fmt):
     records = [_ann(0, "a", ["necessary_measures", "state_of_the_art"]), _ann(1, "a", ["information_exchange"], "result", "operator"),
                _ann(2, "a", [], "none", "none", fragment=True)]
     lead_ins = ["", "Member States shall ensure that:", ""]
-    tasks = [Task(r.id, r.doc_id, r.jurisdiction, r.text, context, labels=r) for r, context in zip(records, lead_ins)]
+    headings = ["Reporting obligations", "", ""]
+    tasks = [Task(r.id, r.doc_id, r.jurisdiction, r.text, context, heading=heading, labels=r)
+             for r, context, heading in zip(records, lead_ins, headings)]
     out = tmp_path / f"tasks.{'json' if fmt == 'label-studio' else 'jsonl'}"
     write_tasks(tasks, fmt, out)
     back = read_labels(out, "a")
@@ -100,6 +102,8 @@ def test_export_import_round_trip(tmp_path, fmt):
     assert [(r.id, sorted(r.elements), r.modality, r.bearer, r.fragment) for r in back.records] == key
     # the lead-in the annotator read travels with the label (evaluation reports such points apart)
     assert [r.context for r in back.records] == [None, "Member States shall ensure that:", None]
+    # and so does the title the models read before the text
+    assert [r.heading for r in back.records] == ["Reporting obligations", None, None]
 
 
 def test_label_studio_config_covers_the_scheme():

@@ -92,16 +92,17 @@ def test_annotations_committed_labels_are_valid_and_broad():
     assert len({r.doc_id for r in records}) >= 25 and len({r.jurisdiction for r in records}) >= 15
 
 
-def test_attach_lead_ins_fills_missing_and_refreshes_only_when_asked(tmp_path):
-    """The script gives pre-field records their run's lead-in; --refresh also mends a lead-in
-    attached from a run since fixed, and neither touches a label or a changed passage."""
-    def passage(n, context):
+def test_attach_from_run_fills_missing_and_refreshes_only_when_asked(tmp_path):
+    """The script gives pre-field records their run's lead-in and heading; --refresh also mends
+    a lead-in attached from a run since fixed, and neither touches a label or a changed passage."""
+    def passage(n, context, heading=None):
         return Passage(id=f"doc:p{n}", doc_id="doc", jurisdiction="eu", path=[str(n)], kind="point",
-                       context=context, text=f"(a) point {n}")
+                       context=context, heading=heading, text=f"(a) point {n}")
 
     (tmp_path / "run").mkdir()
     write_passages(tmp_path / "run" / "passages.parquet",
-                   [passage(1, "Member States shall ensure that:"), passage(2, None), passage(3, "Operators shall:")])
+                   [passage(1, "Member States shall ensure that:", "Reporting obligations"), passage(2, None),
+                    passage(3, "Operators shall:", "Supervision")])
 
     def record(n, text, **over):
         return _record(id=f"doc:p{n}", doc_id="doc", text=text, text_sha256=sha256_text(text), **over)
@@ -109,12 +110,13 @@ def test_attach_lead_ins_fills_missing_and_refreshes_only_when_asked(tmp_path):
     rows = [record(1, "(a) point 1"), record(2, "(a) point 2", context="53. A spurious paragraph."),
             record(3, "(a) point 3 changed since")]
     labels = _write(tmp_path, rows)
-    script = [sys.executable, str(Path(__file__).resolve().parent.parent / "scripts" / "attach_lead_ins.py"),
+    script = [sys.executable, str(Path(__file__).resolve().parent.parent / "scripts" / "attach_from_run.py"),
               str(tmp_path / "run"), str(labels)]
 
     subprocess.run(script, check=True, capture_output=True)
     first = load_annotations(labels)
     assert [r.context for r in first] == ["Member States shall ensure that:", "53. A spurious paragraph.", None]
+    assert [r.heading for r in first] == ["Reporting obligations", None, None]
 
     subprocess.run(script + ["--refresh"], check=True, capture_output=True)
     refreshed = load_annotations(labels)

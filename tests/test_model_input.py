@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.classify import classify_texts
 from pipeline.evaluate import cross_validate
-from pipeline.model_input import PARTS, model_text, part_of, unframe
+from pipeline.model_input import PARTS, model_text, part_of, title, unframe
 from pipeline.models.base import Classifier, Probabilities
 from pipeline.models.rules import RulesClassifier
 from pipeline.records import Annotation
@@ -39,6 +39,27 @@ def test_model_input_unframe_gives_back_part_and_text():
     text = "‘network’ means a system"
     assert unframe(model_text("eu:art4", text)) == ("article", text)
     assert unframe(text) == (None, text)
+
+
+def test_model_input_reads_the_title_before_the_text_and_unframe_takes_both_off():
+    text = "Member States shall ensure that essential entities notify significant incidents."
+    framed = model_text("eu:art23.1", text, "Reporting obligations")
+    assert framed == f"part_article ⟦Reporting obligations⟧ {text}"
+    assert unframe(framed) == ("article", text)
+    assert model_text("row-1", text, "Reporting  obligations") == f"⟦Reporting obligations⟧ {text}"
+    assert unframe(model_text("row-1", text, "Reporting obligations")) == (None, text)
+
+
+@pytest.mark.parametrize("heading", [None, "", 17, "x" * 161, "Member States shall ensure that essential entities notify."])
+def test_model_input_skips_a_heading_that_is_no_title(heading):
+    text = "Member States shall ensure that essential entities notify."
+    assert title(heading, text) is None and model_text("eu:art23.1", text, heading) == f"part_article {text}"
+
+
+def test_segmented_nis2_articles_carry_their_titles_to_the_model(corpus_passages):
+    passages = {p.id: p for p in corpus_passages("eu-2022-nis2-directive.txt")}
+    article = passages["eu-2022-nis2-directive:art23.1"]
+    assert model_text(article.id, article.text, article.heading).startswith("part_article ⟦Reporting obligations⟧ ")
 
 
 def test_rules_read_a_recital_as_binding_no_one():
@@ -78,3 +99,17 @@ def test_model_input_is_the_same_in_training_and_classifying():
     _Reader.scored = []
     classify_texts([r.id for r in records], [r.text for r in records], _Reader().fit([], None), "reader")
     assert _Reader.scored == [f"part_recital passage {i}" for i in range(9)]
+
+
+def test_model_input_titles_are_the_same_in_training_and_classifying():
+    records = [Annotation(id=f"d{i % 3}:art{i}.1", doc_id=f"d{i % 3}", jurisdiction="eu", text=f"passage {i}", heading=f"Title {i}",
+                          text_sha256=sha256_text(f"passage {i}"), elements=[], modality="none", bearer="none", annotator="t")
+               for i in range(9)]
+    _Reader.fitted, _Reader.scored = [], []
+    cross_validate(_Reader, records, k=3)
+    framed = [f"part_article ⟦Title {i}⟧ passage {i}" for i in range(9)]
+    assert set(_Reader.fitted) == set(_Reader.scored) == set(framed)
+    _Reader.scored = []
+    classify_texts([r.id for r in records], [r.text for r in records], _Reader().fit([], None), "reader",
+                   headings=[r.heading for r in records])
+    assert _Reader.scored == framed

@@ -130,9 +130,10 @@ class RulesClassifier(Classifier):
         return None  # transparent patterns: nothing to learn
 
     def hits(self, text: str) -> dict[str, list[str]]:
-        """Element → names of the patterns that fired, in text order."""
+        """Element → names of the patterns that fired, in text order: in the passage's own
+        words, not its title, so that every hit an analyst checks is in the passage."""
         nlp, matcher = self._nlp
-        doc = nlp.make_doc(text[:20000])
+        doc = nlp.make_doc(unframe(text)[1][:20000])
         found: dict[str, list[str]] = {}
         for match_id, _, _ in matcher(doc):
             element, cue = nlp.vocab.strings[match_id].split("::")
