@@ -48,8 +48,8 @@ than 128 in int8 (0.527). Linear with them alone, on two other fold assignments:
 and 0.496 to 0.501 at 0.1, 0.497 and 0.509 at 0.3. Modality and bearer gain nothing from them
 (0.769 / 0.681 at 0.1 against 0.771 / 0.684), so they read the elements only.
 
-The linear side reads the passage behind its part marker (`model_input`); the fine-tuned heads
-read it bare. With 3 layers reading 64, grouped 5-fold CV gave 0.713 / 0.616 with the marker
+The linear side and the sentence heads read the passage behind its part marker and its title
+(`model_input`); the fine-tuned heads read it bare (the title was not tried there). With 3 layers reading 64, grouped 5-fold CV gave 0.713 / 0.616 with the marker
 on both sides against 0.720 / 0.615 bare (on the 251 points with a lead-in, modality 0.597
 against 0.684: the marker's word pieces cost the heads a share of their window).
 """
@@ -169,7 +169,7 @@ def _weights(path: Path, classes: tuple[str, ...]) -> dict[str, float]:
 
 
 def _bare(texts: list[str]) -> list[str]:
-    """The fine-tuned heads read the passage without its part marker (see the module's note)."""
+    """The fine-tuned heads read the passage without its part marker or title (see the module's note)."""
     return [unframe(t)[1] for t in texts]
 
 
