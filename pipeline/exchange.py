@@ -82,8 +82,9 @@ def write_tasks(tasks: list[Task], fmt: str, out: Path) -> list[Path]:
 
 
 def label_config() -> str:
-    """Label Studio's labelling interface for the scheme: elements as multiple choice,
-    modality and bearer as single choice, and a fragment flag."""
+    """Label Studio's labelling interface for the scheme: the citation, the article's or
+    section's title (the models read it too), the lead-in and the passage; elements as
+    multiple choice, modality and bearer as single choice, and a fragment flag."""
     scheme = load_scheme()
 
     def choices(name: str, values, multiple: bool, hints: dict[str, str] | None = None) -> str:
@@ -92,8 +93,8 @@ def label_config() -> str:
         return (f'  <Header value="{name.capitalize()}"/>\n  <Choices name="{name}" toName="text" '
                 f'choice="{"multiple" if multiple else "single"}" showInLine="true">\n{rows}  </Choices>\n')
 
-    return ('<View>\n  <Header value="$citation"/>\n  <Text name="context" value="$context"/>\n'
-            '  <Text name="text" value="$text"/>\n'
+    return ('<View>\n  <Header value="$citation"/>\n  <Header value="$heading" size="5"/>\n'
+            '  <Text name="context" value="$context"/>\n  <Text name="text" value="$text"/>\n'
             + choices("elements", scheme.elements, True, scheme.element_names)
             + choices("modality", scheme.modality, False) + choices("bearer", scheme.bearer, False)
             + choices(FRAGMENT, [FRAGMENT], True) + "</View>\n")

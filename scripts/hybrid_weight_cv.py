@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--sentence-weights", default="0,0.1,0.2")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    records = training_records(Path("annotations"), SEED_SET)
+    records = training_records(Settings().annotations / "labels", SEED_SET)
     kinds = kinds_by_doc(load_manifest(Settings().manifest))
     params = {"layers": args.layers, "max_length": args.max_length, "epochs": args.epochs, "seed": args.seed}
     if args.phase == "record":

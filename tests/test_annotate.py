@@ -114,6 +114,8 @@ def test_label_studio_config_covers_the_scheme():
     assert choices["modality"] == ("single", list(scheme.modality))
     assert choices["bearer"] == ("single", list(scheme.bearer))
     assert {t.get("name"): t.get("value") for t in root.iter("Text")}["text"] == "$text"
+    # annotators see the title the models read
+    assert [h.get("value") for h in root.iter("Header")][:2] == ["$citation", "$heading"]
 
 
 def test_import_reports_bad_tasks_and_keeps_the_rest(tmp_path):
