@@ -53,9 +53,10 @@ The linear side and the sentence heads read the passage behind its part marker a
 (`⟦Reporting obligations⟧ text`), the hybrid's grouped 5-fold CV on the 5,913 gold passages
 of 2026-11-28 gave elements 0.512 (micro 0.654), modality 0.767 and bearer 0.686, against the
 bare card's 0.512 (0.656) / 0.781 / 0.707 on the same folds (two labels apart). Both heads
-lost, by about what a second seed moved them (above), so their input stays bare. With 3 layers reading 64, grouped 5-fold CV gave 0.713 / 0.616 with the marker
-on both sides against 0.720 / 0.615 bare (on the 251 points with a lead-in, modality 0.597
-against 0.684: the marker's word pieces cost the heads a share of their window).
+lost, by about what a second seed moved them (above), so their input stays bare.
+With 3 layers reading 64, grouped 5-fold CV gave 0.713 / 0.616 with the marker on both sides
+against 0.720 / 0.615 bare (on the 251 points with a lead-in, modality 0.597 against 0.684:
+the marker's word pieces cost the heads a share of their window).
 """
 
 from __future__ import annotations
