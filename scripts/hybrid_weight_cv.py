@@ -37,8 +37,6 @@ from pipeline.models.linear import LinearClassifier
 from pipeline.text import sha256_text
 from pipeline.train import training_records
 
-SEED_SET = Path("../shared/annotations/seed.jsonl")
-
 
 class Recording(HybridClassifier):
     """The hybrid as it is, writing each test fold's distributions (keyed by its ordered texts)."""
@@ -93,8 +91,9 @@ def main() -> None:
     parser.add_argument("--sentence-weights", default="0,0.1,0.2")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    records = training_records(Settings().annotations / "labels", SEED_SET)
-    kinds = kinds_by_doc(load_manifest(Settings().manifest))
+    settings = Settings()
+    records = training_records(settings.annotations / "labels", settings.seed_annotations)
+    kinds = kinds_by_doc(load_manifest(settings.manifest))
     params = {"layers": args.layers, "max_length": args.max_length, "epochs": args.epochs, "seed": args.seed}
     if args.phase == "record":
         Recording.out = args.out
