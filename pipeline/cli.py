@@ -165,7 +165,7 @@ def train(
     cross-validated metrics (no passage of a test document in training).
     """
     from .evaluate import cross_validate
-    from .models import MODEL_NAMES, make_model
+    from .models import MODEL_NAMES
     from .train import read_card, train_model, training_records
 
     names = [model] if model else list(MODEL_NAMES)
@@ -174,7 +174,8 @@ def train(
         for name in names:
             previous = read_card(out, name).get("metrics", {})
             with console.status(f"training {name} on {len(records)} passages (cv={cv})…"):
-                metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds(), repeats=repeats) if cv else {}
+                metrics = cross_validate(_announced(name, records, cv, repeats), records, cv, kinds=_kinds(), repeats=repeats) if cv else {}
+                console.print(f"{name}: fitting on all {len(records)} passages")
                 train_model(name, records, out / name, metrics)
             line = f"{name}: trained on {len(records)} passages → {out / name}"
             if metrics:
@@ -184,6 +185,24 @@ def train(
             console.print(line)
     except DdlensError as exc:
         _fail(exc)
+
+
+def _announced(name: str, records: list, folds: int, repeats: int):
+    """A factory of `name` models that prints a line as each fold's fit begins: the hybrid's
+    cross-validation runs for an hour or more on two cores, and a log should show how far it got."""
+    from .models import make_model
+
+    fits = min(folds, len({r.doc_id for r in records})) * repeats
+    started, begun = time.perf_counter(), 0
+
+    def make():
+        nonlocal begun
+        begun += 1
+        minutes = (time.perf_counter() - started) / 60
+        console.print(f"{name}: fold {begun} of {fits} ({minutes:.0f} min so far)")
+        return make_model(name)
+
+    return make
 
 
 def _kinds() -> dict[str, str]:
@@ -208,7 +227,6 @@ def evaluate(
     from .annotations import load_annotations
     from .evaluate import cross_validate, score
     from .model_input import record_text
-    from .models import make_model
     from .train import best_model_name, headline, load_model, read_card, training_records
 
     name = model or best_model_name(models)
@@ -216,7 +234,7 @@ def evaluate(
         if cv:
             records = training_records(annotations, Settings().seed_annotations)
             with console.status(f"cross-validating {name} ({cv} grouped folds × {repeats}, {len(records)} passages)…"):
-                metrics = cross_validate(lambda: make_model(name), records, cv, kinds=_kinds(), repeats=repeats)
+                metrics = cross_validate(_announced(name, records, cv, repeats), records, cv, kinds=_kinds(), repeats=repeats)
         else:
             gold_records = [r for r in load_annotations(gold or Settings().seed_annotations) if not r.fragment]
             fitted = load_model(name, models)

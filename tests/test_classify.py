@@ -77,6 +77,10 @@ def test_train_writes_model_and_card(tmp_path, small_gold):
     write_annotations(labels, small_gold)
     result = runner.invoke(app, ["train", "--model", "linear", "--annotations", str(labels), "--cv", "3", "--out", str(tmp_path / "models")])
     assert result.exit_code == 0, result.output
+    # a long cross-validation shows how far it got, one line per fold
+    assert [line.split(" (")[0] for line in result.output.splitlines() if "fold" in line] == \
+        ["linear: fold 1 of 3", "linear: fold 2 of 3", "linear: fold 3 of 3"]
+    assert f"linear: fitting on all {len(small_gold)} passages" in result.output
     card = json.loads((tmp_path / "models" / "linear" / "card.json").read_text())
     assert card["scheme_version"] == "1.4" and card["n_train"] == len(small_gold)
     assert len(card["training_data_sha256"]) == 64 and "elements_macro_f1" in card["metrics"]
