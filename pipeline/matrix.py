@@ -22,10 +22,11 @@ from .scheme import load_scheme
 LEVELS = ("absent", "mentioned", "policy", "law:conduct", "law:result")
 LEVEL_MEANING = {
     "absent": "No passage supports the element.",
-    "mentioned": "Only passages that impose nothing: recitals, titles, footnotes, background, "
-                 "definitions (modality none).",
+    "mentioned": "Only passages that impose nothing: recitals, titles, footnotes, closing "
+                 "formulas, background, definitions (modality none).",
     "policy": "A commitment in a non-binding document (strategy, policy, guidance, standard).",
-    "law:conduct": "A binding act (law, act, directive, regulation, decree) imposes it as an "
+    "law:conduct": "A binding act (law, act, directive, regulation, decree, ordinance) imposes it "
+                   "as an "
                    "obligation of conduct: best efforts, appropriate measures.",
     "law:result": "A binding act imposes it as an obligation of result: a specified outcome, "
                   "act or deadline.",

@@ -29,7 +29,7 @@ def browser():
 
     driver = chromium()
     if driver is None:
-        pytest.skip("chromium and chromedriver not installed (.ci/run installs them)")
+        pytest.skip("chromium and chromedriver not installed (`make browser` installs them)")
     yield driver
     driver.quit()
 
