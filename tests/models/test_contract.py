@@ -87,10 +87,11 @@ def test_contract_loading_refuses_foreign_types(tmp_path, sample):
     class Sneaky:
         pass
 
-    path = tmp_path / "bad.skops"
-    sio.dump({"x": Sneaky()}, path)
-    with pytest.raises(ModelError, match="refusing to load"):
-        load_skops(path)
+    for name, obj in (("class", Sneaky()), ("builtin", eval), ("numpy-function", np.save)):
+        path = tmp_path / f"{name}.skops"
+        sio.dump({"x": obj}, path)
+        with pytest.raises(ModelError, match="refusing to load"):
+            load_skops(path)
 
 
 def test_modality_and_bearer_decide_none_together():
