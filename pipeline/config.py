@@ -27,7 +27,8 @@ class Settings:
     corpus_files: Path = field(default_factory=lambda: PROJECT_ROOT / "corpus" / "files")
     annotations: Path = field(default_factory=lambda: PROJECT_ROOT / "annotations")
     # the shared seed set: a fixed check, never trained on and never suggested for labelling
-    seed_annotations: Path = field(default_factory=lambda: PROJECT_ROOT.parent / "shared" / "annotations" / "seed.jsonl")
+    seed_annotations: Path = field(default_factory=lambda: Path(os.environ.get(
+        "DDLENS_SEED", PROJECT_ROOT.parent / "shared" / "annotations" / "seed.jsonl")))
     models: Path = field(default_factory=lambda: PROJECT_ROOT / "models")
     default_run: Path = field(default_factory=lambda: PROJECT_ROOT / "runs" / "default")
     # Segmenting: a passage longer than this is split at points, then at sentences.

@@ -20,9 +20,13 @@ from .scheme import load_scheme
 
 
 def training_records(annotations: Path, exclude: Path | None = None) -> list[Annotation]:
-    """Gold labels from the annotation folder, minus any text found in `exclude` (the seed)."""
+    """Gold labels from the annotation folder, minus any text found in `exclude` (the seed).
+    A missing seed file is an error: training on without it would let the fixed check leak
+    into training unnoticed."""
+    if exclude is not None and not exclude.is_file():
+        raise ModelError(exclude, "the seed set that training holds out is missing (set DDLENS_SEED to its path)")
     records = gold_labels(load_annotations(annotations))
-    if exclude is not None and exclude.is_file():
+    if exclude is not None:
         held_out = {r.text_sha256 for r in load_annotations(exclude)}
         records = [r for r in records if r.text_sha256 not in held_out]
     if not records:

@@ -86,6 +86,24 @@ def test_train_writes_model_and_card(tmp_path, small_gold):
     assert len(card["training_data_sha256"]) == 64 and "elements_macro_f1" in card["metrics"]
 
 
+def test_training_holds_the_seed_out_and_needs_it(tmp_path, small_gold, shared_annotations, monkeypatch):
+    """A gold passage whose text is in the seed set never reaches training; without the seed
+    file, training stops and names the missing file rather than train on the fixed check."""
+    from pipeline.annotations import load_annotations, write_annotations
+    from pipeline.train import training_records
+
+    seed = shared_annotations / "seed.jsonl"
+    seed_record = load_annotations(seed)[0]
+    labels = tmp_path / "labels.jsonl"
+    write_annotations(labels, [*small_gold, seed_record.model_copy(update={"annotator": "x", "id": "x:1"})])
+    kept = training_records(labels, seed)
+    assert len(kept) == len(small_gold) and seed_record.text_sha256 not in {r.text_sha256 for r in kept}
+    monkeypatch.setenv("DDLENS_SEED", str(tmp_path / "no-seed.jsonl"))
+    result = runner.invoke(app, ["train", "--model", "rules", "--annotations", str(labels), "--out", str(tmp_path / "m")])
+    assert result.exit_code != 0 and "no-seed.jsonl" in result.output and "seed set" in result.output
+    assert not (tmp_path / "m").exists()
+
+
 def test_evaluate_shows_the_change_against_the_card(tmp_path, small_gold, shared_annotations):
     """Retraining on more labels keeps the replaced card's headline; evaluate shows both."""
     from pipeline.annotations import write_annotations
