@@ -42,7 +42,9 @@ class Doubt:
 
 def label_quality(records: Sequence[Annotation], proba: Probabilities) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(quality per passage and head, head names, flagged per passage) for out-of-fold scores."""
-    from cleanlab.multilabel_classification.filter import find_label_issues as find_multilabel_issues
+    from cleanlab.multilabel_classification.filter import (
+        find_label_issues as find_multilabel_issues,
+    )
 
     scheme = load_scheme()
     rows = np.arange(len(records))

@@ -190,9 +190,10 @@ def train(
 def _announced(name: str, records: list, folds: int, repeats: int):
     """A factory of `name` models that prints a line as each fold's fit begins: the hybrid's
     cross-validation runs for an hour or more on two cores, and a log should show how far it got."""
+    from .evaluate import fold_count
     from .models import make_model
 
-    fits = min(folds, len({r.doc_id for r in records})) * repeats
+    fits = fold_count(records, folds) * repeats
     started, begun = time.perf_counter(), 0
 
     def make():

@@ -68,8 +68,7 @@ def breakdown(gold: Sequence[Annotation], predicted: Sequence[dict], key: Callab
 
 
 def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k: int = 5, seed: int = 13,
-                   kinds: dict[str, str] | None = None, texts: Callable[[Annotation], str] | None = None,
-                   repeats: int = 1) -> dict:
+                   kinds: dict[str, str] | None = None, repeats: int = 1) -> dict:
     """Grouped k-fold by document: out-of-fold predictions for every record, then metrics,
     with breakdowns by document kind (law vs strategy) and jurisdiction.
 
@@ -80,14 +79,12 @@ def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k:
     from sklearn.model_selection import GroupKFold
 
     records = list(records)
-    text_of = texts or record_text
-    groups = [r.doc_id for r in records]
-    splits = min(k, len(set(groups)))
-    result = summarise(records, out_of_fold_labels(make, records, GroupKFold(n_splits=splits), text_of), kinds)
+    splits = fold_count(records, k)
+    result = summarise(records, out_of_fold_labels(make, records, GroupKFold(n_splits=splits)), kinds)
     result["folds"] = splits
     if repeats > 1:
         shuffled = (GroupKFold(n_splits=splits, shuffle=True, random_state=seed + r) for r in range(1, repeats))
-        runs = [result] + [score(records, out_of_fold_labels(make, records, folds, text_of)) for folds in shuffled]
+        runs = [result] + [score(records, out_of_fold_labels(make, records, folds)) for folds in shuffled]
         result["spread"] = _spread(runs)
     return result
 
@@ -105,17 +102,21 @@ def summarise(records: Sequence[Annotation], predicted: list[dict], kinds: dict[
     return result
 
 
-def out_of_fold_labels(make: Callable[[], object], records: list[Annotation], splitter, text_of: Callable[[Annotation], str]) -> list[dict]:
+def fold_count(records: Sequence[Annotation], k: int) -> int:
+    """Folds grouped by document: k, or one per document where there are fewer."""
+    return min(k, len({r.doc_id for r in records}))
+
+
+def out_of_fold_labels(make: Callable[[], object], records: list[Annotation], splitter) -> list[dict]:
     """Every record's labels from a model fitted on the other folds of `splitter` (by document)."""
     predicted: list[dict] = [{}] * len(records)
-    for model, test, proba in _fold_predictions(make, records, splitter, text_of):
+    for model, test, proba in _fold_predictions(make, records, splitter):
         for i, label in zip(test, model.predict_labels(proba)):
             predicted[i] = label
     return predicted
 
 
-def out_of_fold_proba(make: Callable[[], object], records: Sequence[Annotation], k: int = 5,
-                      texts: Callable[[Annotation], str] | None = None):
+def out_of_fold_proba(make: Callable[[], object], records: Sequence[Annotation], k: int = 5):
     """Every record's scores from a model that never saw its document (grouped k-fold): what
     a label audit weighs each gold label against."""
     from sklearn.model_selection import GroupKFold
@@ -123,15 +124,13 @@ def out_of_fold_proba(make: Callable[[], object], records: Sequence[Annotation],
     from .models import Probabilities
 
     records = list(records)
-    text_of = texts or record_text
-    splits = min(k, len({r.doc_id for r in records}))
-    parts = [(test, proba) for _, test, proba in _fold_predictions(make, records, GroupKFold(n_splits=splits), text_of)]
+    parts = [(test, proba) for _, test, proba in _fold_predictions(make, records, GroupKFold(n_splits=fold_count(records, k)))]
     order = np.argsort(np.concatenate([test for test, _ in parts]))
     return Probabilities(*(np.concatenate([getattr(proba, head) for _, proba in parts])[order]
                            for head in ("elements", "modality", "bearer")))
 
 
-def _fold_predictions(make: Callable[[], object], records: list[Annotation], splitter, text_of: Callable[[Annotation], str]):
+def _fold_predictions(make: Callable[[], object], records: list[Annotation], splitter):
     """(fitted model, test indices, its scores on them) per fold, grouped by document."""
     from .models import Targets
 
@@ -139,8 +138,8 @@ def _fold_predictions(make: Callable[[], object], records: list[Annotation], spl
     for train, test in splitter.split(np.zeros(len(records)), groups=groups):
         model = make()
         train_records = [records[i] for i in train]
-        model.fit([text_of(r) for r in train_records], Targets.from_records(train_records), [groups[i] for i in train])
-        yield model, test, model.predict_proba([text_of(records[i]) for i in test])
+        model.fit([record_text(r) for r in train_records], Targets.from_records(train_records), [groups[i] for i in train])
+        yield model, test, model.predict_proba([record_text(records[i]) for i in test])
 
 
 def _spread(runs: list[dict]) -> dict:

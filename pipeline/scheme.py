@@ -1,5 +1,5 @@
 """The label scheme as data: one versioned file inside the package (data/labels.json),
-read once per call site; every annotation and prediction is checked against it."""
+read once per process; every annotation and prediction is checked against it."""
 
 from __future__ import annotations
 

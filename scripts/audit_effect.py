@@ -45,7 +45,6 @@ def main() -> None:
     from pipeline.annotations import annotation_files, gold_labels, load_annotations
     from pipeline.config import Settings
     from pipeline.evaluate import out_of_fold_labels, score
-    from pipeline.model_input import record_text
     from pipeline.models import make_model
 
     settings = Settings()
@@ -64,7 +63,7 @@ def main() -> None:
 
     predicted = {}
     for name, records in (("before", before), ("after", after)):
-        labels = out_of_fold_labels(lambda: make_model(args.model), records, folds, record_text)
+        labels = out_of_fold_labels(lambda: make_model(args.model), records, folds)
         predicted[name] = {r.text_sha256: label for r, label in zip(records, labels)}
         s = score(records, labels)
         print(f"{name:6s} {len(records):5d} gold passages, own labels: elements macro {s['elements_macro_f1']:.3f} "

@@ -30,7 +30,6 @@ from sklearn.model_selection import GroupKFold
 from pipeline.config import Settings
 from pipeline.corpus import kinds_by_doc, load_manifest
 from pipeline.evaluate import cross_validate, out_of_fold_labels, score, summarise
-from pipeline.model_input import record_text
 from pipeline.models.base import Probabilities
 from pipeline.models.hybrid import HybridClassifier, _bare, _sentence_heads
 from pipeline.models.linear import LinearClassifier
@@ -115,7 +114,7 @@ def main() -> None:
             return Replay(**params, **setting)
 
         # the labels once, for both the card's metrics and the nested choice
-        predicted[name] = out_of_fold_labels(model, records, GroupKFold(5), record_text)
+        predicted[name] = out_of_fold_labels(model, records, GroupKFold(5))
         result = summarise(records, predicted[name], kinds) | {"folds": 5}
         (args.out / f"cv_{name}.json").write_text(json.dumps(result, indent=1))
         print(f"{name}: elements {result['elements_macro_f1']:.4f} (micro {result['elements_micro_f1']:.4f}), "

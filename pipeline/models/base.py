@@ -52,7 +52,7 @@ class Probabilities:
 
 
 class Classifier(ABC):
-    """Base of the three tiers. Subclasses implement `_fit`, `_predict_proba`, `_explain`,
+    """Base of the four tiers. Subclasses implement `_fit`, `_predict_proba`, `_explain`,
     `_save_state` and `_load_state`."""
 
     name: str = "base"

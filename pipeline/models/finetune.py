@@ -251,7 +251,8 @@ def _balanced(y: np.ndarray, n: int):
 
 
 class _Net(torch.nn.Module):
-    """MiniLM layers, mean pooling over the real tokens, dropout, one linear layer for both heads."""
+    """MiniLM layers, mean pooling over the real tokens, dropout, one linear layer whose outputs
+    are the element, modality and bearer logits side by side."""
 
     def __init__(self, encoder, outputs: int) -> None:
         super().__init__()

@@ -14,6 +14,7 @@ from ..errors import ModelError
 from .base import MIN_F1, Probabilities, Targets, best_threshold, usable
 from .rules import RULE_FEATURES
 
+
 @dataclass
 class Heads:
     elements: list  # per element: a fitted LogisticRegression, a float (constant score) or an int (a rule-score column)

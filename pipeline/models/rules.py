@@ -78,6 +78,7 @@ ELEMENT_CUES: dict[str, dict[str, str]] = {
     },
 }
 # weights: a single cue rarely suffices (labels.md: cues alone are not enough)
+WEAK_WEIGHT, STRONG_WEIGHT = 0.35, 0.6  # one cue's share of an element's score (_combine)
 STRONG = {"good faith", "non-discriminatory", "main establishment", "state of the art", "risk assessment",
           "notify", "cross-border", "competent authority", "at least every", "established in", "share information",
           "appropriate measures", "penalties", "certification", "jurisdiction", "equal treatment", "irrespective of"}
@@ -110,7 +111,7 @@ class RulesClassifier(Classifier):
     name = "rules"
     registry_name = "ddlens.rules.v1"
 
-    def __init__(self, weak_weight: float = 0.35, strong_weight: float = 0.6) -> None:
+    def __init__(self, weak_weight: float = WEAK_WEIGHT, strong_weight: float = STRONG_WEIGHT) -> None:
         self.weak_weight = weak_weight
         self.strong_weight = strong_weight
 
@@ -162,7 +163,7 @@ class CueIndex:
 
     Each cue's regex runs only on texts holding a word its first token matches; which cues a
     word can start is memoised, so a text costs one tokenisation plus a few searches (about
-    10× fewer regex calls than trying every cue, with the same scores)."""
+    10× fewer regex calls than trying every cue, with the same matches)."""
 
     _WORD = re.compile(r"[^\W_]+")
 
@@ -203,14 +204,16 @@ class CueIndex:
                     first[key] = at
         return [key for key, at in first.items() if self.patterns[key].search(low, at)]
 
-    def scores(self, texts: list[str], weak: float = 0.35, strong: float = 0.6) -> np.ndarray:
-        """Element scores as the rules tier computes them (texts × elements)."""
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Element scores (texts × elements) with the rules tier's cues and default weights, over
+        the whole text given: the learned tiers pass the framed text, title included, where the
+        rules tier itself reads only the passage's own words."""
         out = np.zeros((len(texts), len(self.elements)))
         for i, text in enumerate(texts):
             by_element: dict[str, list[str]] = {}
             for element, cue in self.fired(text):
                 by_element.setdefault(element, []).append(cue)
-            out[i] = [_combine(by_element.get(element, []), weak, strong) for element in self.elements]
+            out[i] = [_combine(by_element.get(element, []), WEAK_WEIGHT, STRONG_WEIGHT) for element in self.elements]
         return out
 
 
@@ -274,5 +277,6 @@ RULE_FEATURES = 16  # 9 element cue scores (scheme order), then 3 modality and 4
 
 def rule_features(texts: list[str], cues: CueIndex | None = None) -> np.ndarray:
     """The rules tier's cue scores and head distributions (16 dense features), through the
-    cue table's plain-text regexes: the same cues as the spaCy patterns, at regex speed."""
+    cue table's plain-text regexes: the same cues as the spaCy patterns, at regex speed, read
+    over the framed text (part marker and title included)."""
     return np.hstack([(cues or CueIndex()).scores(texts), head_scores(texts)])
