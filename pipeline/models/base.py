@@ -118,6 +118,7 @@ class Classifier(ABC):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "config.json").write_text(json.dumps({
             "registry_name": self.registry_name, "params": self.get_params(), "thresholds": self.thresholds_,
+            "scheme_version": load_scheme().version, "labels": _label_order(),
         }, indent=2) + "\n")
         self._save_state(folder)
 
@@ -129,6 +130,11 @@ class Classifier(ABC):
         config = json.loads(config_path.read_text())
         if config["registry_name"] != cls.registry_name:
             raise ModelError(folder, f"holds {config['registry_name']}, not {cls.registry_name}")
+        # the outputs are columns in the scheme's label order: a model saved under another
+        # order would put scores under the wrong labels (files saved before 2026-11-28 lack it)
+        if config.get("labels", _label_order()) != _label_order():
+            raise ModelError(folder, f"trained on the labels of scheme {config.get('scheme_version', '?')}, which differ "
+                                     f"from the package's scheme {load_scheme().version}: run `ddlens train`")
         model = cls(**config["params"])
         model.thresholds_ = config["thresholds"]
         model._load_state(folder)
@@ -153,6 +159,11 @@ class Classifier(ABC):
 
     def _load_state(self, folder: Path) -> None:
         """Read back what `_save_state` wrote."""
+
+
+def _label_order() -> dict[str, list[str]]:
+    scheme = load_scheme()
+    return {"elements": list(scheme.elements), "modality": list(scheme.modality), "bearer": list(scheme.bearer)}
 
 
 def _likeliest_other(probs: np.ndarray, skip: int) -> np.ndarray:
