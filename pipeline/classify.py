@@ -22,17 +22,23 @@ def classify_texts(
     on_batch: Callable[[int], None] | None = None,
     jobs: int = 1,
     headings: Sequence[str | None] | None = None,
+    explain: bool = False,
 ) -> list[Prediction]:
     """Score texts in batches, each behind the part marker its id gives and its heading
     (`model_input`, as in training); the progress callback gets each batch's size. With jobs > 1, forked worker
     processes score the batches: they share the fitted model copy-on-write, so nothing is
     reloaded, and labels and records are still built here, in input order. A model whose
-    inference already spreads over the cores (`threaded`, the encoder) runs in-process."""
+    inference already spreads over the cores (`threaded`, the encoder) runs in-process.
+    With `explain`, each prediction that tags an element says why (`Prediction.why`)."""
     framed = model_texts(ids, texts, headings)
     batches = [framed[start : start + batch_size] for start in range(0, len(framed), batch_size)]
     out: list[Prediction] = []
     for batch, probs in zip(batches, _scores(model, batches, jobs)):
-        out.extend(_predictions(ids[len(out) : len(out) + len(batch)], probs, model, model_id))
+        predictions = _predictions(ids[len(out) : len(out) + len(batch)], probs, model, model_id)
+        if explain:
+            for prediction, text in zip(predictions, batch):
+                prediction.why = _why(model, text, prediction.elements)
+        out.extend(predictions)
         if on_batch:
             on_batch(len(batch))
     return out
@@ -56,6 +62,14 @@ def _scores(model: Classifier, batches: list[list[str]], jobs: int) -> Iterator[
 def _forked_scores(batch: list[str]) -> Probabilities:
     assert _FORKED is not None, "worker forked without a model"
     return _FORKED.predict_proba(batch)
+
+
+def _why(model: Classifier, text: str, elements: list[str]) -> dict[str, list[str]] | None:
+    """The reasons behind the elements a passage was tagged with (none asked: None)."""
+    if not elements:
+        return None
+    reasons = model.explain(text)
+    return {e: reasons.get(e, []) for e in elements}
 
 
 def _predictions(ids: Sequence[str], probs: Probabilities, model: Classifier, model_id: str) -> list[Prediction]:

@@ -295,12 +295,17 @@ def _print_change(now: dict, before: dict, title: str) -> None:
     Console().print(table)
 
 
+_EXPLAIN = typer.Option(True, "--explain/--no-explain",
+                        help="Give each tagged element the terms, cues or title words behind it (`why`).")
+
+
 @app.command()
 def classify(
     source: Optional[Path] = typer.Argument(None, help="A run folder, or a JSON Lines file of {id, text, …} [default: runs/default]."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best by cross-validation]."),
     out: Optional[Path] = typer.Option(None, help="Output file [default: RUN/predictions.parquet, or FILE.predictions.jsonl]."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes [default: one per CPU core, at most 4]."),
+    explain: bool = _EXPLAIN,
 ) -> None:
     """Tag passages with elements, modality and bearer (scores included)."""
     from .classify import classify_texts
@@ -311,7 +316,7 @@ def classify(
     name = model or best_model_name(_models_dir())
     if source.is_dir():
         with _progress() as progress:
-            _classify_run(source, name, progress, out, jobs=jobs)
+            _classify_run(source, name, progress, out, jobs=jobs, explain=explain)
         return
     try:
         if not source.is_file():
@@ -324,14 +329,14 @@ def classify(
         task = progress.add_task(f"classify ({name})", total=len(rows), current="")
         predictions = classify_texts([str(r["id"]) for r in rows], [str(r["text"]) for r in rows], fitted, name,
                                      on_batch=lambda n: progress.update(task, advance=n), jobs=_jobs(jobs),
-                                     headings=[r.get("heading") for r in rows])
+                                     headings=[r.get("heading") for r in rows], explain=explain)
     target = out or source.with_suffix(".predictions.jsonl")
     write_jsonl(target, ({"id": p.passage_id, **p.model_dump(exclude={"passage_id"})} for p in predictions))
     _report_tagged(predictions, name, target)
 
 
 def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] = None,
-                  passages: Optional[list] = None, jobs: int = 0) -> list:
+                  passages: Optional[list] = None, jobs: int = 0, explain: bool = True) -> list:
     """Classify every passage of a run folder into RUN/predictions.parquet (`passages`: the
     run's passages when the caller already holds them, as `ddlens run` does)."""
     from .classify import classify_texts
@@ -349,7 +354,7 @@ def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] 
     task = progress.add_task(f"classify ({name})", total=len(passages), current="")
     predictions = classify_texts([p.id for p in passages], [p.text for p in passages], fitted, name,
                                  on_batch=lambda n: progress.update(task, advance=n), jobs=_jobs(jobs),
-                                 headings=[p.heading for p in passages])
+                                 headings=[p.heading for p in passages], explain=explain)
     target = out or run / "predictions.parquet"
     write_predictions(target, predictions)
     _report_tagged(predictions, name, target)
@@ -499,6 +504,7 @@ def run_all(
     out: Path = typer.Option(Settings().default_run, "--out", "-o", help="Run folder to write."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best by cross-validation]."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for ingest and classify [default: one per CPU core, at most 4]."),
+    explain: bool = _EXPLAIN,
 ) -> None:
     """The whole pipeline: ingest → classify → matrix, ending with report.html."""
     from .matrix import Filters, RunData
@@ -510,7 +516,7 @@ def run_all(
         result = _ingest(paths, out, Settings(), None, jobs, progress)
         if not result.documents:
             raise typer.Exit(code=1)
-        predictions = _classify_run(out, name, progress, passages=result.passages, jobs=jobs)
+        predictions = _classify_run(out, name, progress, passages=result.passages, jobs=jobs, explain=explain)
         task = progress.add_task("matrix", total=1, current="")
         # what the run folder now holds, from memory rather than read back from its files
         data = RunData(out, {d.doc_id: d.summary() for d in result.documents}, result.passages,

@@ -69,11 +69,12 @@ def write_xlsx(matrix: Matrix, path: Path) -> None:
 
     evidence = book.create_sheet("evidence")
     evidence.append([matrix.by, "element", "cell level", "rank", "reference", "citation", "page", "title", "year",
-                     "document kind", "passage level", "score", "modality", "bearer", "text", "passage_id"])
+                     "document kind", "passage level", "score", "modality", "bearer", "text", "passage_id", "why"])
     for cell in matrix.cells:
         for rank, e in enumerate(cell.evidence, 1):
             evidence.append([cell.group, cell.element, cell.level, rank, e.reference, e.citation, e.pages, e.title,
-                             e.year, e.doc_kind, e.level, e.score, e.modality, e.bearer, e.text, e.passage_id])
+                             e.year, e.doc_kind, e.level, e.score, e.modality, e.bearer, e.text, e.passage_id,
+                             "; ".join(e.why)])
     evidence.column_dimensions["E"].width = 50
     evidence.column_dimensions["O"].width = 90
     for row in evidence.iter_rows(min_row=2, min_col=15, max_col=15):

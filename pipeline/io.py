@@ -138,10 +138,11 @@ def write_predictions(path: Path, predictions: list) -> None:
         "scores": [json.dumps(r["scores"]) for r in rows],
         "modality": [r["modality"] for r in rows], "modality_scores": [json.dumps(r["modality_scores"]) for r in rows],
         "bearer": [r["bearer"] for r in rows], "bearer_scores": [json.dumps(r["bearer_scores"]) for r in rows],
+        "why": [None if r["why"] is None else json.dumps(r["why"]) for r in rows],
     }
     schema = pa.schema([("passage_id", pa.string()), ("model", pa.string()), ("elements", pa.list_(pa.string())),
                         ("scores", pa.string()), ("modality", pa.string()), ("modality_scores", pa.string()),
-                        ("bearer", pa.string()), ("bearer_scores", pa.string())])
+                        ("bearer", pa.string()), ("bearer_scores", pa.string()), ("why", pa.string())])
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(pa.table(columns, schema=schema), tmp)
     os.replace(tmp, path)
@@ -156,5 +157,6 @@ def read_predictions(path: Path) -> list:
     for row in pq.read_table(path).to_pylist():
         for key in ("scores", "modality_scores", "bearer_scores"):
             row[key] = json.loads(row[key])
+        row["why"] = json.loads(row["why"]) if row.get("why") else None  # absent before 2026-11-28
         out.append(Prediction.model_validate(row))
     return out

@@ -54,6 +54,7 @@ class Evidence:
     modality: str
     bearer: str
     level: str
+    why: list[str] = field(default_factory=list)  # the terms behind the element's score, when classify gave them
 
     @property
     def reference(self) -> str:
@@ -200,6 +201,7 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
                 citation=cite_path(passage.path, passage.kind), pages=cite_pages(passage.page_start, passage.page_end),
                 text=_clip(text), element=element, score=round(score, 4), modality=prediction.modality,
                 bearer=prediction.bearer, level=passage_level(passage.kind, doc["kind"], prediction.modality),
+                why=(prediction.why or {}).get(element, []),
             ))
     return out
 

@@ -200,6 +200,9 @@ class Prediction(BaseModel):
     modality_scores: dict[str, float]
     bearer: str
     bearer_scores: dict[str, float]
+    # per element tagged: the terms, cues or title words that pushed its score up most
+    # (Classifier.explain), so an analyst can check a cell; None when not asked for
+    why: dict[str, list[str]] | None = None
 
 
 class FileError(BaseModel):

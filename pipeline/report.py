@@ -148,6 +148,7 @@ main{padding:12px 24px}.muted{color:#666}#controls{display:flex;gap:18px;align-i
 aside#detail{flex:1;min-width:320px;max-height:80vh;overflow:auto;border-left:1px solid #ddd;padding-left:16px}
 .ev{border-bottom:1px solid #eee;padding:8px 0}.ev .ref{font-weight:600}.ev .meta{font-size:12px;color:#555}
 .ev blockquote{margin:6px 0 0;padding-left:10px;border-left:3px solid #c6dbef;white-space:pre-wrap}
+.ev .why{font-size:12px;color:#555;margin-top:4px}
 table.small{border-collapse:collapse;font-size:12px;margin:6px 0}table.small td,table.small th{border:1px solid #ddd;padding:2px 6px}
 #method{max-width:900px;margin-top:24px}
 #heatmap th.weak{color:#a63603}p.warn{color:#a63603}
@@ -213,7 +214,8 @@ function showCell(C, td) {
   const j = td.dataset.j, e = td.dataset.e, c = C[j][e];
   const items = c.evidence.map(v => `<div class="ev"><div class="ref">${esc(v.reference)}</div>`
     + `<div class="meta">${esc(v.doc_kind)} · passage level ${esc(v.level)} · score ${v.score.toFixed(3)} · modality ${esc(v.modality)} · bearer ${esc(v.bearer)}</div>`
-    + `<blockquote>${esc(v.text)}</blockquote></div>`).join('');
+    + `<blockquote>${esc(v.text)}</blockquote>`
+    + (v.why && v.why.length ? `<div class="why">why: ${v.why.map(esc).join(' · ')}</div>` : '') + `</div>`).join('');
   document.getElementById('detail').innerHTML = `<h2 id="detail-title">${esc(j)} × ${esc(label(e))}</h2>`
     + `<p><b>${esc(c.level)}</b>: ${esc(D.meaning[c.level])}<br>${c.n} supporting passage${c.n === 1 ? '' : 's'} in ${c.docs} document${c.docs === 1 ? '' : 's'}.</p>`
     + (e in D.weak ? `<p class="warn">⚠ ${esc(weakNote(e))}</p>` : '')

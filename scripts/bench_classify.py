@@ -8,7 +8,10 @@ encoder memoises embeddings by text, so a repeated text would cost nothing). The
 median of the passes after it, since timings on a shared VM vary by ±30% from one pass to
 the next. Model load is shown apart too.
 
-    python scripts/bench_classify.py [--run runs/default] [--n 2000] [--repeat 3] [--jobs 1]
+    python scripts/bench_classify.py [--run runs/default] [--n 2000] [--repeat 3] [--jobs 1] [--explain]
+
+`--explain` times classification with the reasons behind every tagged element, as
+`ddlens run` and `ddlens classify` give by default (`--no-explain` skips them).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def child(name: str, run: Path, n: int, repeat: int, jobs: int) -> None:
+def child(name: str, run: Path, n: int, repeat: int, jobs: int, explain: bool) -> None:
     import random
 
     from pipeline.classify import classify_texts
@@ -47,7 +50,7 @@ def child(name: str, run: Path, n: int, repeat: int, jobs: int) -> None:
         batch = passages[k * n : (k + 1) * n]
         started = time.perf_counter()
         classify_texts([p.id for p in batch], [p.text for p in batch], model, name, jobs=jobs,
-                      headings=[p.heading for p in batch])
+                       headings=[p.heading for p in batch], explain=explain)
         passes.append(time.perf_counter() - started)
     hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]
     print(json.dumps({"model": name, "n": n, "first_s": passes[0], "seconds": statistics.median(passes[1:]),
@@ -62,19 +65,21 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1,
                         help="worker processes, as `ddlens classify --jobs` (peak memory is then the parent's)")
     parser.add_argument("--models", nargs="*", default=["rules", "linear", "encoder", "hybrid"])
+    parser.add_argument("--explain", action="store_true", help="give each tagged element its reasons, as `ddlens run` does")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.run, args.n, max(1, args.repeat), args.jobs)
+        child(args.child, args.run, args.n, max(1, args.repeat), args.jobs, args.explain)
         return
     if not (args.run / "passages.parquet").is_file():
         raise SystemExit(f"{args.run}: no passages.parquet; run `ddlens ingest --out {args.run}` first")
     import os
 
-    print(f"{args.n} passages per pass from {args.run}, {os.cpu_count()} CPUs, {args.jobs} job(s)")
+    print(f"{args.n} passages per pass from {args.run}, {os.cpu_count()} CPUs, {args.jobs} job(s)"
+          + (", with explanations" if args.explain else ""))
     for name in args.models:
         proc = subprocess.run([sys.executable, __file__, "--child", name, "--run", str(args.run), "--n", str(args.n),
-                               "--repeat", str(args.repeat), "--jobs", str(args.jobs)],
+                               "--repeat", str(args.repeat), "--jobs", str(args.jobs)] + ["--explain"] * args.explain,
                               capture_output=True, text=True)
         if proc.returncode != 0:
             print(f"  {name:8s} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")

@@ -22,6 +22,35 @@ def test_classify_run_folder(shared_corpus, tmp_path):
     assert [p.passage_id for p in predictions] == [p.id for p in passages]
     assert all(set(p.scores) == set(make_model("rules").classes_) for p in predictions)
     assert any(p.elements for p in predictions)
+    # every tagged element says why (the rules tier: the cues that fired); untagged, nothing
+    assert all(set(p.why) == set(p.elements) and all(p.why.values()) for p in predictions if p.elements)
+    assert all(p.why is None for p in predictions if not p.elements)
+    again = runner.invoke(app, ["classify", str(run), "--model", "rules", "--no-explain"])
+    assert again.exit_code == 0 and all(p.why is None for p in read_predictions(run / "predictions.parquet"))
+
+
+def test_linear_says_why_in_words_an_analyst_can_find(small_gold):
+    """Each reason is a word or word pair of the passage (a character 4-gram shown as the
+    word it comes from), a cue that fired, the rules tier's head guess, or a term of the
+    article's title marked as such: never a bare feature index or a word fragment."""
+    from pipeline.model_input import model_text
+
+    model = make_model("linear").fit([r.text for r in small_gold], Targets.from_records(small_gold))
+    own = ("Member States shall ensure that essential entities take appropriate and proportionate technical, "
+           "operational and organisational measures to manage the risks posed to the security of network and "
+           "information systems, taking into account the state of the art, and notify the CSIRT without undue delay.")
+    title = "Cybersecurity risk-management measures"
+    why = model.explain(model_text("eu-2022-nis2-directive:art21.1", own, title), top=8)
+    terms = [t for reasons in why.values() for t in reasons]
+    assert terms and any(t.startswith("cue: ") for t in terms)
+    words = set(own.lower().replace(",", " ").replace(".", " ").split())
+    for term in terms:
+        if term.startswith(("cue: ", "rules' ", "(part: ")):
+            continue
+        if term.endswith(" (title)"):
+            assert term[:-8] in title.lower(), term
+        else:
+            assert term in own.lower() and all(w in words for w in term.split()), term
 
 
 def test_classify_jsonl_keeps_order(tmp_path):
@@ -33,7 +62,7 @@ def test_classify_jsonl_keeps_order(tmp_path):
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [o["id"] for o in out] == ["b", "a"]
-    assert set(out[0]) == {"id", "elements", "scores", "modality", "modality_scores", "bearer", "bearer_scores", "model"}
+    assert set(out[0]) == {"id", "elements", "scores", "modality", "modality_scores", "bearer", "bearer_scores", "model", "why"}
     assert "necessary_measures" in out[0]["elements"] and out[0]["bearer"] == "state"
     assert out[1]["modality"] == "none" and out[1]["bearer"] == "none"
 

@@ -36,6 +36,8 @@ ROWS = [
     ("cc-dir:2", "cc-dir", ["Chapter II", "Article 21", "2"], "paragraph", {"necessary_measures": 0.3}, "result", "operator", 7),
 ]
 
+WHY = {"aa-law:1": {"risk_assessment": ["risk assessment", "cue: risk assessment"]}}  # as classify --explain gives
+
 
 @pytest.fixture()
 def run_dir(tmp_path):
@@ -51,7 +53,8 @@ def run_dir(tmp_path):
         Prediction(passage_id=pid, model="linear", elements=list(tagged),
                    scores={e: tagged.get(e, 0.01) for e in elements}, modality=modality,
                    modality_scores={"conduct": 0.3, "result": 0.3, "none": 0.4}, bearer=bearer,
-                   bearer_scores={"state": 0.25, "operator": 0.25, "other": 0.25, "none": 0.25})
+                   bearer_scores={"state": 0.25, "operator": 0.25, "other": 0.25, "none": 0.25},
+                   why=WHY.get(pid))
         for pid, _, _, _, tagged, modality, bearer, _ in ROWS])
     return run
 
@@ -137,6 +140,8 @@ def test_written_files(run_dir, tmp_path):
     evidence = list(book["evidence"].iter_rows(min_row=2, values_only=True))
     assert len(evidence) == 7  # one row per (passage, tagged element) kept as evidence
     assert ("aa", "risk_assessment", "law:result", 1, "Cyber Act (2020), Article 3(1), p. 2") == evidence[0][:5]
+    # the reasons behind a passage's score travel with it; a passage classified without them has none
+    assert evidence[0][-1] == "risk assessment; cue: risk assessment" and evidence[1][-1] in ("", None)
 
     from PIL import Image
 

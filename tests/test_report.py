@@ -57,6 +57,9 @@ def test_report_in_browser(real_run, browser):
     assert any("Article" in r for r in references)
     quotes = browser.find_elements(By.CSS_SELECTOR, "#detail .ev blockquote")
     assert quotes and all(len(q.text) > 40 for q in quotes)
+    # each passage says why it supports the element (`ddlens run` explains by default)
+    whys = [w.text for w in browser.find_elements(By.CSS_SELECTOR, "#detail .ev .why")]
+    assert whys and all(w.startswith("why: ") and len(w) > 6 for w in whys)
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "report.png"))
 

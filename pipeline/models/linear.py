@@ -6,16 +6,18 @@ go through their numpy twins (`FastTfidf`), which give the same matrix faster.""
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelError
+from ..model_input import unframe
 from .base import Classifier, Probabilities, Targets
 from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
 from .ngrams import FastTfidf
-from .rules import RULE_FEATURES, CueIndex, rule_features
+from .rules import CueIndex, rule_features
 
 
 class LinearClassifier(Classifier):
@@ -65,25 +67,41 @@ class LinearClassifier(Classifier):
     def _predict_proba(self, texts: list[str]) -> Probabilities:
         return predict_heads(self.heads_, self._features(texts), self.modality_classes_, self.bearer_classes_)
 
+    @cached_property
+    def _names(self) -> tuple[np.ndarray, int]:
+        """The n-gram feature names once (asking the vectorizers per passage took most of an
+        explanation's time), with the width of the word block before the character block."""
+        words = self.word_.get_feature_names_out()
+        return np.concatenate([words, self.char_.get_feature_names_out()]), len(words)
+
     def _explain(self, text: str, top: int) -> dict[str, list[str]]:
-        """Per element: the terms of this text that push its score up most (weight × tf-idf)."""
+        """Per element: what in this text pushes its score up most (weight × feature value),
+        as an analyst can find it: a word or word pair as it is, a character 4-gram as the
+        word of the text it comes from, a rule feature as the cues that fired; a term found
+        only in the article's title, or the part marker, says so."""
         X = self._features([text])
-        names = np.concatenate([self.word_.get_feature_names_out(), self.char_.get_feature_names_out(),
-                                [f"rule:{i}" for i in range(RULE_FEATURES)] if self.use_rules else []])
-        row = X.toarray()[0]
+        names, n_words = self._names
+        cues: dict[str, list[str]] = {}
+        for element, cue in self._rules.fired(text):
+            cues.setdefault(element, []).append(cue)
+        own = unframe(text)[1]
+        heads = [f"modality: {m}" for m in self.modality_classes_] + [f"bearer: {b}" for b in self.bearer_classes_]
+        reader = _Terms(own.lower(), text.lower(), names, n_words, self.classes_, heads, cues)
         out: dict[str, list[str]] = {}
-        cues = {element: [cue for e, cue in self._rules.fired(text) if e == element] for element in self.classes_}
-        for element, model in zip(self.classes_, self.heads_.elements):
-            if isinstance(model, int):  # scored by the rules tier's cues
-                if cues[element]:
-                    out[element] = [f"rule:{cue}" for cue in cues[element][:top]]
-                continue
+        for j, (element, model) in enumerate(zip(self.classes_, self.heads_.elements)):
             if isinstance(model, float):
                 continue
-            contrib = row * model.coef_[0]
-            best = [i for i in np.argsort(-contrib)[:top] if contrib[i] > 0]
-            if best:
-                out[element] = [str(names[i]).strip() for i in best]
+            if isinstance(model, int):  # scored by the rules tier's cues
+                terms = reader.rule(j, element)
+            else:
+                contrib = X.data * model.coef_[0][X.indices]
+                terms = []
+                for k in np.argsort(-contrib):
+                    if contrib[k] <= 0 or len(terms) >= top:
+                        break
+                    terms += [t for t in reader.term(int(X.indices[k]), element) if t not in terms]
+            if terms:
+                out[element] = terms[:top]
         return out
 
     def _save_state(self, folder: Path) -> None:
@@ -114,3 +132,39 @@ class LinearClassifier(Classifier):
         self.fast_ = (FastTfidf(self.word_), FastTfidf(self.char_))
         state = load_skops(folder / "heads.skops")
         self.heads_ = Heads(state["elements"], state["modality"], state["bearer"])
+
+
+_PUNCT = ".,;:()[]{}\"'“”‘’⟦⟧"
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's token_pattern
+
+
+class _Terms:
+    """Feature indices of one framed text → the words an analyst can find in it."""
+
+    def __init__(self, own: str, framed: str, names: np.ndarray, n_words: int, elements: tuple[str, ...],
+                 heads: list[str], cues: dict[str, list[str]]) -> None:
+        self.names, self.n_words, self.elements, self.heads, self.cues = names, n_words, elements, heads, cues
+        self.words = framed.split()  # as char_wb splits: its 4-grams never cross whitespace
+        tokens = _TOKEN.findall(own)  # as the word vectorizer splits
+        # what the passage's own words hold: its tokens and token pairs, its whitespace words
+        self.own = {*tokens, *map(" ".join, zip(tokens, tokens[1:])), *(w.strip(_PUNCT) for w in own.split())}
+
+    def term(self, index: int, element: str) -> list[str]:
+        if index >= len(self.names):
+            return self.rule(index - len(self.names), element)
+        name = str(self.names[index])
+        if name.startswith("part_"):
+            return [f"(part: {name[5:]})"]
+        if index >= self.n_words:  # a character 4-gram, padded with a space at a word's edge
+            gram = name.strip()
+            name = next((w.strip(_PUNCT) for w in self.words if name in f" {w} "), gram)
+        return [name if name in self.own else f"{name} (title)"]
+
+    def rule(self, column: int, element: str) -> list[str]:
+        """A rule feature: the cues behind an element's cue score (naming that element when
+        it is not the one explained), or the rules tier's modality or bearer guess."""
+        if column < len(self.elements):
+            of = self.elements[column]
+            return [f"cue: {cue}" + ("" if of == element else f" ({of.replace('_', ' ')})")
+                    for cue in self.cues.get(of, [])]
+        return [f"rules' {self.heads[column - len(self.elements)]}"]
