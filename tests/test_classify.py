@@ -32,7 +32,9 @@ def test_classify_run_folder(shared_corpus, tmp_path):
 def test_linear_says_why_in_words_an_analyst_can_find(small_gold):
     """Each reason is a word or word pair of the passage (a character 4-gram shown as the
     word it comes from), a cue that fired, the rules tier's head guess, or a term of the
-    article's title marked as such: never a bare feature index or a word fragment."""
+    article's title marked as such: never a bare feature index, a word fragment or a stop word."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     from pipeline.model_input import model_text
 
     model = make_model("linear").fit([r.text for r in small_gold], Targets.from_records(small_gold))
@@ -47,6 +49,7 @@ def test_linear_says_why_in_words_an_analyst_can_find(small_gold):
     for term in terms:
         if term.startswith(("cue: ", "rules' ", "(part: ")):
             continue
+        assert not ENGLISH_STOP_WORDS.issuperset(term.removesuffix(" (title)").split()), term
         if term.endswith(" (title)"):
             assert term[:-8] in title.lower(), term
         else:

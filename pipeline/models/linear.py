@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ..errors import ModelError
 from ..model_input import unframe
@@ -143,6 +144,8 @@ class _Terms:
         if index >= self.n_words:  # a character 4-gram, padded with a space at a word's edge
             gram = name.strip()
             name = next((w.strip(_PUNCT) for w in self.words if name in f" {w} "), gram)
+        if ENGLISH_STOP_WORDS.issuperset(name.split()):
+            return []  # "and", "of the": weighed by the model, telling an analyst nothing
         return [name if name in self.own else f"{name} (title)"]
 
     def rule(self, column: int, element: str) -> list[str]:
