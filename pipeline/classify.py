@@ -36,8 +36,7 @@ def classify_texts(
     for batch, probs in zip(batches, _scores(model, batches, jobs)):
         predictions = _predictions(ids[len(out) : len(out) + len(batch)], probs, model, model_id)
         if explain:
-            for prediction, text in zip(predictions, batch):
-                prediction.why = _why(model, text, prediction.elements)
+            _explain(model, predictions, batch)
         out.extend(predictions)
         if on_batch:
             on_batch(len(batch))
@@ -64,12 +63,11 @@ def _forked_scores(batch: list[str]) -> Probabilities:
     return _FORKED.predict_proba(batch)
 
 
-def _why(model: Classifier, text: str, elements: list[str]) -> dict[str, list[str]] | None:
-    """The reasons behind the elements a passage was tagged with (none asked: None)."""
-    if not elements:
-        return None
-    reasons = model.explain(text)
-    return {e: reasons.get(e, []) for e in elements}
+def _explain(model: Classifier, predictions: list[Prediction], texts: list[str]) -> None:
+    """Give each prediction that tags an element the reasons behind each one it tags."""
+    tagged = [i for i, p in enumerate(predictions) if p.elements]
+    for i, reasons in zip(tagged, model.explain_many([texts[i] for i in tagged])):
+        predictions[i].why = {e: reasons.get(e, []) for e in predictions[i].elements}
 
 
 def _predictions(ids: Sequence[str], probs: Probabilities, model: Classifier, model_id: str) -> list[Prediction]:

@@ -110,8 +110,12 @@ class Classifier(ABC):
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[str]]:
         """Why each element scored: the patterns or terms behind it, strongest first."""
+        return self.explain_many([text], top)[0]
+
+    def explain_many(self, texts: list[str], top: int = 5) -> list[dict[str, list[str]]]:
+        """`explain` for a batch: a tier can read the batch's features in one pass."""
         self._check_fitted()
-        return self._explain(text, top)
+        return self._explain(list(texts), top) if texts else []
 
     def save(self, folder: Path) -> None:
         self._check_fitted()
@@ -152,7 +156,7 @@ class Classifier(ABC):
     def _predict_proba(self, texts: list[str]) -> Probabilities: ...
 
     @abstractmethod
-    def _explain(self, text: str, top: int) -> dict[str, list[str]]: ...
+    def _explain(self, texts: list[str], top: int) -> list[dict[str, list[str]]]: ...
 
     def _save_state(self, folder: Path) -> None:
         """Tiers with learned weights write them here, in formats that cannot run code."""

@@ -131,6 +131,6 @@ class EncoderClassifier(HeadsClassifier):
             blocks.append(rule_features(texts, self._rules))
         return np.hstack(blocks)
 
-    def _explain(self, text: str, top: int) -> dict[str, list[str]]:
+    def _explain(self, texts: list[str], top: int) -> list[dict[str, list[str]]]:
         """Embeddings have no terms to show: the rule cues behind the text stand in."""
-        return self._explainer.explain(text, top)
+        return self._explainer.explain_many(texts, top)

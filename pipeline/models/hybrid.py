@@ -143,8 +143,8 @@ class HybridClassifier(Classifier):
             v, u = self.element_weights_[e], self.sentence_weights_[e]
             self.thresholds_[e] = round(v * self.tuned_threshold + u * sentences[e] + (1 - v - u) * linear[e], 4)
 
-    def _explain(self, text: str, top: int) -> dict[str, list[str]]:
-        return self.linear_.explain(text, top)
+    def _explain(self, texts: list[str], top: int) -> list[dict[str, list[str]]]:
+        return self.linear_.explain_many(texts, top)
 
     def _save_state(self, folder: Path) -> None:
         self.linear_.save(folder / "linear")

@@ -62,12 +62,16 @@ class LinearClassifier(HeadsClassifier):
         words = self.word_.get_feature_names_out()
         return np.concatenate([words, self.char_.get_feature_names_out()]), len(words)
 
-    def _explain(self, text: str, top: int) -> dict[str, list[str]]:
-        """Per element: what in this text pushes its score up most (weight × feature value),
+    def _explain(self, texts: list[str], top: int) -> list[dict[str, list[str]]]:
+        """Per element: what in a text pushes its score up most (weight × feature value),
         as an analyst can find it: a word or word pair as it is, a character 4-gram as the
         word of the text it comes from, a rule feature as the cues that fired; a term found
-        only in the article's title, or the part marker, says so."""
-        X = self._features([text])
+        only in the article's title, or the part marker, says so. The batch's features are
+        read in one pass."""
+        X = self._features(texts)
+        return [self._reasons(text, X[i], top) for i, text in enumerate(texts)]
+
+    def _reasons(self, text: str, X, top: int) -> dict[str, list[str]]:
         names, n_words = self._names
         cues: dict[str, list[str]] = {}
         for element, cue in self._rules.fired(text):

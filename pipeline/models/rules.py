@@ -153,8 +153,8 @@ class RulesClassifier(Classifier):
             modality[i], bearer[i] = _heads(text)
         return Probabilities(elements, modality, bearer)
 
-    def _explain(self, text: str, top: int) -> dict[str, list[str]]:
-        return {e: cues[:top] for e, cues in self.hits(text).items()}
+    def _explain(self, texts: list[str], top: int) -> list[dict[str, list[str]]]:
+        return [{e: cues[:top] for e, cues in self.hits(text).items()} for text in texts]
 
 
 class CueIndex:

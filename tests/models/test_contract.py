@@ -65,9 +65,12 @@ def test_contract_fit_predict_save_load_round_trip(name, sample, tmp_path):
 def test_contract_predictions_say_why(name, sample):
     texts, targets, groups = sample
     model = make_model(name).fit(texts, targets, groups)
-    why = model.explain("Operators shall notify significant incidents to the CSIRT without undue delay.")
+    texts_ = ["Operators shall notify significant incidents to the CSIRT without undue delay.",
+              "Member States shall designate competent authorities, having regard to the state of the art."]
+    why = model.explain(texts_[0])
     assert isinstance(why, dict)
     assert all(isinstance(v, list) and v for v in why.values())
+    assert model.explain_many(texts_) == [why, model.explain(texts_[1])]  # a batch reads as its texts one by one
 
 
 def test_contract_rules_name_the_pattern_that_fired():
