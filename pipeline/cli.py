@@ -154,7 +154,7 @@ def _models_dir() -> Path:
 @app.command()
 def train(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear, encoder or hybrid [default: all four]."),
-    annotations: Path = typer.Option(Settings().annotations / "labels", help="Folder or file of annotations."),
+    annotations: Path = typer.Option(Settings().labels, help="Folder or file of annotations."),
     cv: int = typer.Option(5, help="Grouped folds for the card's metrics (0: skip)."),
     repeats: int = typer.Option(1, help="Deal the documents into folds this many times (shuffled after the first): the card gets each figure's spread."),
     out: Path = typer.Option(Settings().models, help="Where models/<name>/ go."),
@@ -216,7 +216,7 @@ def evaluate(
     gold: Optional[Path] = typer.Option(None, help="Score a saved model on this gold file (e.g. the seed set)."),
     cv: int = typer.Option(0, help="Instead: grouped K-fold cross-validation on annotations/."),
     repeats: int = typer.Option(1, help="With --cv: deal the documents into folds this many times (shuffled after the first) and show each figure's spread."),
-    annotations: Path = typer.Option(Settings().annotations / "labels", help="Annotations for --cv."),
+    annotations: Path = typer.Option(Settings().labels, help="Annotations for --cv."),
     models: Path = typer.Option(Settings().models, help="Folder of saved models and their cards."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ) -> None:

@@ -200,7 +200,7 @@ def import_command(
         console.print(f"[red]not imported[/red] {problem}")
     if result.records:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        target = out or Settings().annotations / "labels" / f"{annotator.replace('/', '-')}-{stamp}.jsonl"
+        target = out or Settings().labels / f"{annotator.replace('/', '-')}-{stamp}.jsonl"
         write_annotations(target, result.records)
         console.print(f"imported {len(result.records)} labels by {annotator} → {target}; {len(result.problems)} not imported, "
                       f"{result.unlabelled} tasks without labels")
@@ -289,7 +289,7 @@ def _with_gold(records: list[Annotation], against: Path, files: list[Path]) -> l
 
 @annotate_app.command("audit")
 def audit_command(
-    annotations: Path = typer.Option(Settings().annotations / "labels", help="The labels to audit (their gold view)."),
+    annotations: Path = typer.Option(Settings().labels, help="The labels to audit (their gold view)."),
     model: str = typer.Option("linear", "--model", "-m", help="The tier whose out-of-fold scores weigh each label."),
     n: int = typer.Option(300, "--n", help="How many flagged passages (those the model contradicts most surely)."),
     control: int = typer.Option(75, "--control", help="How many other passages, drawn at random, to re-read beside them."),
@@ -332,7 +332,7 @@ def audit_command(
 @annotate_app.command("audit-report")
 def audit_report_command(
     key: Path = typer.Argument(..., help="An audit's key (.key.jsonl)."),
-    annotations: Path = typer.Option(Settings().annotations / "labels", help="The labels after the audit's adjudication."),
+    annotations: Path = typer.Option(Settings().labels, help="The labels after the audit's adjudication."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """How often the audit changed a label, flagged against control: the control share estimates

@@ -26,6 +26,8 @@ class Settings:
     manifest: Path = field(default_factory=lambda: PROJECT_ROOT / "corpus" / "manifest.csv")
     corpus_files: Path = field(default_factory=lambda: PROJECT_ROOT / "corpus" / "files")
     annotations: Path = field(default_factory=lambda: PROJECT_ROOT / "annotations")
+    # the gold labels models train on (annotations/ also holds audit keys and calibration copies)
+    labels: Path = field(default_factory=lambda: PROJECT_ROOT / "annotations" / "labels")
     # the shared seed set: a fixed check, never trained on and never suggested for labelling
     seed_annotations: Path = field(default_factory=lambda: Path(os.environ.get(
         "DDLENS_SEED", PROJECT_ROOT.parent / "shared" / "annotations" / "seed.jsonl")))

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.annotations import annotation_files, load_annotations, write_annotations  # noqa: E402
+from pipeline.config import Settings  # noqa: E402
 from pipeline.io import read_passages  # noqa: E402
 from pipeline.records import Annotation, Passage  # noqa: E402
 
@@ -42,7 +43,7 @@ def _attach(record: Annotation, run: dict[str, Passage], refresh: bool) -> Annot
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run", type=Path)
-    parser.add_argument("annotations", type=Path, nargs="*", default=[ROOT / "annotations" / "labels"])
+    parser.add_argument("annotations", type=Path, nargs="*", default=[Settings().labels])
     parser.add_argument("--refresh", action="store_true", help="replace lead-ins and headings the run no longer gives")
     args = parser.parse_args()
     run = {p.id: p for p in read_passages(args.run / "passages.parquet")}

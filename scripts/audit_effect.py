@@ -48,11 +48,11 @@ def main() -> None:
     from pipeline.models import make_model
 
     settings = Settings()
-    files = annotation_files(settings.annotations / "labels")
+    files = annotation_files(settings.labels)
     held_out = {r.text_sha256 for r in load_annotations(settings.seed_annotations)}
     round_files = [f for f in files if f.name.startswith(args.round)]
     if not round_files:
-        raise SystemExit(f"no files {args.round}* in {settings.annotations / 'labels'}")
+        raise SystemExit(f"no files {args.round}* in {settings.labels}")
     touched = {r.text_sha256 for r in load_annotations(round_files)}
     before = [r for r in gold_labels(load_annotations([f for f in files if f not in round_files])) if r.text_sha256 not in held_out]
     after = [r for r in gold_labels(load_annotations(files)) if r.text_sha256 not in held_out]

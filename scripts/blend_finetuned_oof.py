@@ -35,14 +35,12 @@ from pipeline.models.base import best_threshold, usable
 from pipeline.models.linear import LinearClassifier
 from pipeline.train import training_records
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def export(folder: Path) -> None:
     from sklearn.model_selection import GroupKFold
 
     folder.mkdir(parents=True, exist_ok=True)
-    records = training_records(ROOT / "annotations", Settings().seed_annotations)
+    records = training_records(Settings().labels, Settings().seed_annotations)
     fold = np.zeros(len(records), dtype=int)
     for f, (_, test) in enumerate(GroupKFold(n_splits=5).split(np.zeros(len(records)), groups=[r.doc_id for r in records])):
         fold[test] = f

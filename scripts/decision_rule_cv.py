@@ -39,7 +39,7 @@ def main() -> None:
     from pipeline.train import training_records
 
     settings = Settings()
-    records = training_records(settings.annotations / "labels", settings.seed_annotations)
+    records = training_records(settings.labels, settings.seed_annotations)
     if args.scores and args.scores.is_file():
         z = np.load(args.scores)
         modality, bearer = z["m"], z["b"]

@@ -91,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     settings = Settings()
-    records = training_records(settings.annotations / "labels", settings.seed_annotations)
+    records = training_records(settings.labels, settings.seed_annotations)
     kinds = kinds_by_doc(load_manifest(settings.manifest))
     params = {"layers": args.layers, "max_length": args.max_length, "epochs": args.epochs, "seed": args.seed}
     if args.phase == "record":

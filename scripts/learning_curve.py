@@ -31,7 +31,7 @@ def main() -> None:
     from pipeline.train import training_records
 
     settings = Settings()
-    records = training_records(settings.annotations / "labels", settings.seed_annotations)
+    records = training_records(settings.labels, settings.seed_annotations)
     print(f"{args.model}: grouped {args.folds}-fold CV on subsets of {len(records)} gold passages")
     print("  n      elements macro-F1  modality macro-F1  bearer macro-F1")
     for fraction in args.fractions:

@@ -93,8 +93,9 @@ def make_pdf(tmp_path: Path) -> Callable[..., Path]:
 def small_gold():
     """A small labelled sample from annotations/: 90 gold passages of several documents."""
     from pipeline.annotations import gold_labels, load_annotations
+    from pipeline.config import Settings
 
-    records = gold_labels(load_annotations(ROOT / "annotations" / "labels"))
+    records = gold_labels(load_annotations(Settings().labels))
     by_doc: dict[str, list] = {}
     for record in records:
         by_doc.setdefault(record.doc_id, []).append(record)

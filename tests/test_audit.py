@@ -3,7 +3,6 @@ control sample is disjoint and random, the re-reading is blind, and an audit's a
 overrides an earlier one and is counted by `audit-report`."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,11 +11,10 @@ from typer.testing import CliRunner
 from pipeline.annotations import ADJUDICATOR, gold_labels, load_annotations, write_annotations
 from pipeline.audit import audit_sample, change_rates
 from pipeline.cli import app
+from pipeline.config import Settings
 from pipeline.evaluate import out_of_fold_proba
 from pipeline.models import Probabilities, make_model
 from pipeline.scheme import load_scheme
-
-ROOT = Path(__file__).resolve().parent.parent
 
 runner = CliRunner()
 
@@ -28,7 +26,7 @@ def planted():
     duty the labels are wiped (no element, no duty): the kind of slip an annotator makes.
     Sixty, not twenty: with twenty, which passages a new labelling round slid into the
     sample moved the audit's catch between 2 and 8 (measured over seven choices)."""
-    records = gold_labels(load_annotations(ROOT / "annotations" / "labels"))
+    records = gold_labels(load_annotations(Settings().labels))
     by_doc: dict[str, list] = {}
     for record in records:
         by_doc.setdefault(record.doc_id, []).append(record)
