@@ -151,12 +151,17 @@ def _models_dir() -> Path:
     return Settings().models
 
 
+_RESUME = typer.Option(True, "--resume/--no-resume", help="With --cv: read back the folds an earlier, interrupted "
+                       "cross-validation finished (same data, code and settings; kept under .cache/folds).")
+
+
 @app.command()
 def train(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear, encoder or hybrid [default: all four]."),
     annotations: Path = typer.Option(Settings().labels, help="Folder or file of annotations."),
     cv: int = typer.Option(5, help="Grouped folds for the card's metrics (0: skip)."),
     repeats: int = typer.Option(1, help="Deal the documents into folds this many times (shuffled after the first): the card gets each figure's spread."),
+    resume: bool = _RESUME,
     out: Path = typer.Option(Settings().models, help="Where models/<name>/ go."),
 ) -> None:
     """Train models from annotations/ and write models/<name>/ with a model card.
@@ -164,7 +169,6 @@ def train(
     The shared seed set is never trained on. With --cv, the card carries grouped
     cross-validated metrics (no passage of a test document in training).
     """
-    from .evaluate import cross_validate
     from .models import MODEL_NAMES
     from .train import read_card, train_model, training_records
 
@@ -174,7 +178,7 @@ def train(
         for name in names:
             previous = read_card(out, name).get("metrics", {})
             with console.status(f"training {name} on {len(records)} passages (cv={cv})…"):
-                metrics = cross_validate(_announced(name, records, cv, repeats), records, cv, kinds=_kinds(), repeats=repeats) if cv else {}
+                metrics = _cross_validated(name, records, cv, repeats, resume) if cv else {}
                 console.print(f"{name}: fitting on all {len(records)} passages")
                 train_model(name, records, out / name, metrics)
             line = f"{name}: trained on {len(records)} passages → {out / name}"
@@ -185,6 +189,20 @@ def train(
             console.print(line)
     except DdlensError as exc:
         _fail(exc)
+
+
+def _cross_validated(name: str, records: list, folds: int, repeats: int, resume: bool) -> dict:
+    """Grouped CV of `name`, every finished fold kept so an interrupted run resumes."""
+    from .evaluate import cross_validate
+    from .fold_cache import FoldCache
+
+    cache = FoldCache(Settings().fold_cache, read=resume)
+    metrics = cross_validate(_announced(name, records, folds, repeats), records, folds, kinds=_kinds(),
+                             repeats=repeats, cache=cache)
+    if cache.hits:
+        console.print(f"{name}: {cache.hits} of {cache.hits + cache.misses} folds read back from {cache.folder} "
+                      "(inputs unchanged; --no-resume fits them again)")
+    return metrics
 
 
 def _announced(name: str, records: list, folds: int, repeats: int):
@@ -217,6 +235,7 @@ def evaluate(
     cv: int = typer.Option(0, help="Instead: grouped K-fold cross-validation on annotations/."),
     repeats: int = typer.Option(1, help="With --cv: deal the documents into folds this many times (shuffled after the first) and show each figure's spread."),
     annotations: Path = typer.Option(Settings().labels, help="Annotations for --cv."),
+    resume: bool = _RESUME,
     models: Path = typer.Option(Settings().models, help="Folder of saved models and their cards."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ) -> None:
@@ -226,7 +245,7 @@ def evaluate(
     import json as json_
 
     from .annotations import load_annotations
-    from .evaluate import cross_validate, score
+    from .evaluate import score
     from .model_input import record_text
     from .train import best_model_name, headline, load_model, read_card, training_records
 
@@ -235,7 +254,7 @@ def evaluate(
         if cv:
             records = training_records(annotations, Settings().seed_annotations)
             with console.status(f"cross-validating {name} ({cv} grouped folds × {repeats}, {len(records)} passages)…"):
-                metrics = cross_validate(_announced(name, records, cv, repeats), records, cv, kinds=_kinds(), repeats=repeats)
+                metrics = _cross_validated(name, records, cv, repeats, resume)
         else:
             gold_records = [r for r in load_annotations(gold or Settings().seed_annotations) if not r.fragment]
             fitted = load_model(name, models)

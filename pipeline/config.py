@@ -32,6 +32,8 @@ class Settings:
     seed_annotations: Path = field(default_factory=lambda: Path(os.environ.get(
         "DDLENS_SEED", PROJECT_ROOT.parent / "shared" / "annotations" / "seed.jsonl")))
     models: Path = field(default_factory=lambda: PROJECT_ROOT / "models")
+    # finished cross-validation folds, so an interrupted `train --cv` resumes (fold_cache)
+    fold_cache: Path = field(default_factory=lambda: Path(os.environ.get("DDLENS_CACHE", PROJECT_ROOT / ".cache")) / "folds")
     default_run: Path = field(default_factory=lambda: PROJECT_ROOT / "runs" / "default")
     # Segmenting: a passage longer than this is split at points, then at sentences.
     max_passage_chars: int = 2000

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .fold_cache import FoldCache
 from .model_input import record_text
 from .records import BINDING_KINDS, Annotation
 from .scheme import load_scheme
@@ -68,23 +69,24 @@ def breakdown(gold: Sequence[Annotation], predicted: Sequence[dict], key: Callab
 
 
 def cross_validate(make: Callable[[], object], records: Sequence[Annotation], k: int = 5, seed: int = 13,
-                   kinds: dict[str, str] | None = None, repeats: int = 1) -> dict:
+                   kinds: dict[str, str] | None = None, repeats: int = 1, cache: FoldCache | None = None) -> dict:
     """Grouped k-fold by document: out-of-fold predictions for every record, then metrics,
     with breakdowns by document kind (law vs strategy) and jurisdiction.
 
     With `repeats` > 1 the documents are dealt into folds again, shuffled, `repeats` − 1 more
     times: `spread` gives each headline figure's mean and standard deviation over the fold
     assignments, since with few positives (rare elements) one assignment can move an
-    element's F1 by 0.15. The other figures are those of the first, unshuffled assignment."""
+    element's F1 by 0.15. The other figures are those of the first, unshuffled assignment.
+    With a `cache`, folds whose inputs are unchanged are read back instead of fitted."""
     from sklearn.model_selection import GroupKFold
 
     records = list(records)
     splits = fold_count(records, k)
-    result = summarise(records, out_of_fold_labels(make, records, GroupKFold(n_splits=splits)), kinds)
+    result = summarise(records, out_of_fold_labels(make, records, GroupKFold(n_splits=splits), cache), kinds)
     result["folds"] = splits
     if repeats > 1:
         shuffled = (GroupKFold(n_splits=splits, shuffle=True, random_state=seed + r) for r in range(1, repeats))
-        runs = [result] + [score(records, out_of_fold_labels(make, records, folds)) for folds in shuffled]
+        runs = [result] + [score(records, out_of_fold_labels(make, records, folds, cache)) for folds in shuffled]
         result["spread"] = _spread(runs)
     return result
 
@@ -107,11 +109,12 @@ def fold_count(records: Sequence[Annotation], k: int) -> int:
     return min(k, len({r.doc_id for r in records}))
 
 
-def out_of_fold_labels(make: Callable[[], object], records: list[Annotation], splitter) -> list[dict]:
+def out_of_fold_labels(make: Callable[[], object], records: list[Annotation], splitter,
+                       cache: FoldCache | None = None) -> list[dict]:
     """Every record's labels from a model fitted on the other folds of `splitter` (by document)."""
     predicted: list[dict] = [{}] * len(records)
-    for model, test, proba in _fold_predictions(make, records, splitter):
-        for i, label in zip(test, model.predict_labels(proba)):
+    for test, labels, _ in _fold_predictions(make, records, splitter, cache):
+        for i, label in zip(test, labels):
             predicted[i] = label
     return predicted
 
@@ -124,22 +127,30 @@ def out_of_fold_proba(make: Callable[[], object], records: Sequence[Annotation],
     from .models import Probabilities
 
     records = list(records)
-    parts = [(test, proba) for _, test, proba in _fold_predictions(make, records, GroupKFold(n_splits=fold_count(records, k)))]
+    parts = [(test, proba) for test, _, proba in _fold_predictions(make, records, GroupKFold(n_splits=fold_count(records, k)))]
     order = np.argsort(np.concatenate([test for test, _ in parts]))
     return Probabilities(*(np.concatenate([getattr(proba, head) for _, proba in parts])[order]
                            for head in ("elements", "modality", "bearer")))
 
 
-def _fold_predictions(make: Callable[[], object], records: list[Annotation], splitter):
-    """(fitted model, test indices, its scores on them) per fold, grouped by document."""
+def _fold_predictions(make: Callable[[], object], records: list[Annotation], splitter, cache: FoldCache | None = None):
+    """(test indices, their labels, their scores) per fold, grouped by document, from a model
+    fitted on the other folds (or from `cache`, where it holds this very fold)."""
     from .models import Targets
 
     groups = [r.doc_id for r in records]
     for train, test in splitter.split(np.zeros(len(records)), groups=groups):
         model = make()
-        train_records = [records[i] for i in train]
-        model.fit([record_text(r) for r in train_records], Targets.from_records(train_records), [groups[i] for i in train])
-        yield model, test, model.predict_proba([record_text(records[i]) for i in test])
+        train_records, test_records = [records[i] for i in train], [records[i] for i in test]
+        key = cache.key(model, train_records, test_records) if cache else ""
+        saved = cache.get(key) if cache else None
+        if saved is None:
+            model.fit([record_text(r) for r in train_records], Targets.from_records(train_records), [groups[i] for i in train])
+            proba = model.predict_proba([record_text(r) for r in test_records])
+            saved = model.predict_labels(proba), proba
+            if cache:
+                cache.put(key, *saved)
+        yield test, *saved
 
 
 def _spread(runs: list[dict]) -> dict:

@@ -101,3 +101,45 @@ def test_default_model_is_best_on_all_three_heads(tmp_path):
     card("hybrid", 0.48, 0.70, 0.58)
     assert best_model_name(tmp_path) == "hybrid"
     assert best_model_name(tmp_path / "nowhere") == "rules"
+
+
+def test_interrupted_cross_validation_resumes_from_the_folds_it_finished(small_gold, tmp_path, caplog):
+    """Real linear fits on real gold: a fold is read back only while its inputs are unchanged."""
+    from pipeline.fold_cache import FoldCache
+    from pipeline.models import make_model
+
+    fits = []
+
+    def make():
+        model = make_model("linear")
+        fit = model.fit
+        model.fit = lambda *args: (fits.append(1), fit(*args))[1]
+        return model
+
+    records = list(small_gold)
+    first = cross_validate(make, records, k=3, cache=FoldCache(tmp_path))
+    kept = sorted(tmp_path.glob("*.json"))
+    assert len(fits) == 3 and len(kept) == 3
+
+    fits.clear()
+    again = FoldCache(tmp_path)
+    assert cross_validate(make, records, k=3, cache=again) == first
+    assert not fits and (again.hits, again.misses) == (3, 0)
+
+    # one gold label corrected: the two folds that train on it are fitted again, the one
+    # that only tests it is read back (its model never saw the label)
+    changed = records[0].model_copy(update={"bearer": "other" if records[0].bearer != "other" else "state"})
+    fits.clear()
+    cross_validate(make, [changed] + records[1:], k=3, cache=FoldCache(tmp_path))
+    assert len(fits) == 2
+
+    # a file cut short by a crash is fitted again, with a warning naming it
+    broken = kept[0]
+    broken.write_text('{"labels": [')
+    fits.clear()
+    assert cross_validate(make, records, k=3, cache=FoldCache(tmp_path)) == first
+    assert len(fits) == 1 and broken.name in caplog.text
+
+    fits.clear()
+    cross_validate(make, records, k=3, cache=FoldCache(tmp_path, read=False))
+    assert len(fits) == 3
