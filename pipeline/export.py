@@ -75,10 +75,15 @@ def write_xlsx(matrix: Matrix, path: Path) -> None:
             evidence.append([cell.group, cell.element, cell.level, rank, e.reference, e.citation, e.pages, e.title,
                              e.year, e.doc_kind, e.level, e.score, e.modality, e.bearer, e.text, e.passage_id,
                              "; ".join(e.why)])
+            for value in evidence[evidence.max_row]:
+                if isinstance(value.value, str) and value.value.startswith("="):
+                    value.data_type = "s"  # a passage opening with "=" is text, not a formula Excel runs
     evidence.column_dimensions["E"].width = 50
     evidence.column_dimensions["O"].width = 90
-    for row in evidence.iter_rows(min_row=2, min_col=15, max_col=15):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    evidence.column_dimensions["Q"].width = 60
+    for row in evidence.iter_rows(min_row=2, min_col=15, max_col=17):
+        for value in row[::2]:  # text and why
+            value.alignment = Alignment(wrap_text=True, vertical="top")
     evidence.freeze_panes = "C2"
 
     legend = book.create_sheet("levels")

@@ -36,7 +36,8 @@ def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict |
     }
     summary = card_summary(card or {})
     data["weak"] = weak_elements(summary)
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    # every "<" escaped: a passage reading "<!--<script" would otherwise end the data block
+    payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
     jurisdictions = sorted({d["jurisdiction"] for d in doc_matrix.documents})
     kinds = sorted({d["kind"] for d in doc_matrix.documents})
     return (_TEMPLATE

@@ -197,3 +197,27 @@ def test_cli_matrix_compare_diff(run_dir, tmp_path):
     (run_dir / "predictions.parquet").unlink()
     missing = runner.invoke(app, ["matrix", str(run_dir)])
     assert missing.exit_code == 1 and "predictions.parquet: missing: run `ddlens classify" in missing.output
+
+
+def test_hostile_passage_text_stays_text_in_the_workbook_and_the_report(run_dir, tmp_path):
+    """A passage is data an analyst opens: Excel must not run it as a formula, and an HTML
+    comment or script tag in it must not end the report's data block."""
+    from openpyxl import load_workbook
+
+    from pipeline.io import read_passages
+    from pipeline.report import render_report
+
+    hostile = '=HYPERLINK("http://x.invalid","click") <!--<script>alert(1)</script>'
+    passages = read_passages(run_dir / "passages.parquet")
+    write_passages(run_dir / "passages.parquet",
+                   [p.model_copy(update={"text": hostile}) if p.id == "aa-law:1" else p for p in passages])
+    m = coverage(load_run(run_dir))
+    write_xlsx(m, tmp_path / "m.xlsx")
+    cell = next(row[14] for row in load_workbook(tmp_path / "m.xlsx")["evidence"].iter_rows(min_row=2) if row[15].value == "aa-law:1")
+    assert (cell.value, cell.data_type) == (hostile, "s")
+
+    html = render_report(coverage(load_run(run_dir), by="doc_id"))
+    block = html.split('<script id="data" type="application/json">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in block
+    texts = [e["text"] for doc in json.loads(block)["cells"].values() for cell in doc.values() for e in cell["evidence"]]
+    assert hostile in texts
