@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.classify import classify_texts
@@ -56,6 +57,76 @@ def test_linear_says_why_in_words_an_analyst_can_find(small_gold):
             assert term in own.lower() and all(w in words for w in term.split()), term
 
 
+@pytest.fixture(scope="module")
+def framed_linear(small_gold):
+    """The linear tier trained as `ddlens train` trains it: texts behind their part marker and title."""
+    from pipeline.model_input import record_text
+
+    return make_model("linear").fit([record_text(r) for r in small_gold], Targets.from_records(small_gold))
+
+
+def test_linear_credits_the_passage_before_its_title_and_its_part(framed_linear):
+    """A word the passage holds is the passage's even where the title holds it too; a title's
+    own word, or a cue that fires only in the title, says "(title)"; the part marker reads as
+    the part, never as a word of the title or glued to one."""
+    import re
+
+    from pipeline.model_input import model_text
+    from pipeline.models.rules import CueIndex
+
+    own = ("Essential entities shall notify the CSIRT of any significant incident and take appropriate "
+           "security measures for their network and information systems.")
+    title = "Security of network and information systems: risk assessment"
+    why = framed_linear.explain(model_text("eu-2022-nis2-directive:art23.1", own, title), top=40)
+    terms = [t for reasons in why.values() for t in reasons]
+    own_words = re.findall(r"\w\w+", own.lower())
+    own_grams = {*own_words, *map(" ".join, zip(own_words, own_words[1:]))}
+    own_cues = {cue for _, cue in CueIndex().fired(own)}
+    assert any(t.endswith(" (title)") for t in terms) and any(t.startswith("(part: ") for t in terms)
+    for term in terms:
+        assert "part_" not in term, term
+        if term.startswith("(part: "):
+            assert re.fullmatch(r"\(part: article\)( .+)?", term), term
+        elif term.startswith("cue: "):
+            cue = term[5:].split(" (")[0]
+            assert term.endswith("title)") == (cue not in own_cues), term  # "(title)", "(no harm, title)"
+        elif term.endswith(" (title)"):
+            assert term[:-8] in title.lower(), term  # "⟦secu" is the title's even though "security" is the text's too
+        elif not term.startswith("rules' ") and not term.endswith(" (title, text)"):
+            assert term in own_grams, term
+    assert any(t.startswith("cue: risk assessment") and t.endswith("title)") for t in terms)
+
+
+def test_linear_explains_a_refit_in_its_new_features(small_gold):
+    """Feature names are read once per fit: a refit after an explanation names the new
+    model's features (it raised IndexError, or named the old ones)."""
+    half = len(small_gold) // 2
+    first, second = small_gold[:half], small_gold[half:]
+    text = "Operators shall notify significant incidents to the CSIRT and assess the risks to their systems."
+    model = make_model("linear").fit([r.text for r in first], Targets.from_records(first))
+    before = model.explain(text, top=10)
+    model.fit([r.text for r in second], Targets.from_records(second))
+    fresh = make_model("linear").fit([r.text for r in second], Targets.from_records(second))
+    assert model.explain(text, top=10) == fresh.explain(text, top=10) != before
+
+
+def test_predictions_saved_before_why_read_back_without_it(tmp_path, small_gold):
+    """A predictions.parquet written before 2026-11-28 has no `why` column: it reads back, with none."""
+    import pyarrow.parquet as pq
+
+    from pipeline.io import write_predictions
+
+    model = make_model("rules").fit([], Targets.from_records([]))
+    texts = [r.text for r in small_gold[:6]]
+    predictions = classify_texts([f"p{i}" for i in range(6)], texts, model, "rules", explain=True)
+    path = tmp_path / "predictions.parquet"
+    write_predictions(path, predictions)
+    pq.write_table(pq.read_table(path).drop_columns(["why"]), path)
+    old = read_predictions(path)
+    assert [p.why for p in old] == [None] * 6
+    assert [p.model_dump(exclude={"why"}) for p in old] == [p.model_dump(exclude={"why"}) for p in predictions]
+
+
 def test_classify_jsonl_keeps_order(tmp_path):
     src = tmp_path / "in.jsonl"
     rows = [{"id": "b", "text": "Member States shall designate one or more competent authorities."},
@@ -89,9 +160,10 @@ def test_classify_in_worker_processes_gives_the_same_predictions(small_gold):
     texts = [r.text for r in small_gold]
     ids = [f"p{i}" for i in range(len(texts))]
     seen: list[int] = []
-    alone = classify_texts(ids, texts, model, "linear", batch_size=7)
-    forked = classify_texts(ids, texts, model, "linear", batch_size=7, jobs=2, on_batch=seen.append)
+    alone = classify_texts(ids, texts, model, "linear", batch_size=7, explain=True)
+    forked = classify_texts(ids, texts, model, "linear", batch_size=7, jobs=2, on_batch=seen.append, explain=True)
     assert [p.model_dump() for p in forked] == [p.model_dump() for p in alone]
+    assert any(p.why for p in forked)  # explained in the workers, as in-process
     assert sum(seen) == len(texts) and len(seen) == -(-len(texts) // 7)
 
 

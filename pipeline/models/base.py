@@ -127,7 +127,8 @@ class Classifier(ABC):
         self._save_state(folder)
 
     @classmethod
-    def load(cls, folder: Path) -> "Classifier":
+    def load(cls, folder: Path | str) -> "Classifier":
+        folder = Path(folder)
         config_path = folder / "config.json"
         if not config_path.is_file():
             raise ModelError(folder, "no saved model here (config.json missing): run `ddlens train`")

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ..errors import ModelError
-from ..model_input import unframe
+from ..model_input import PARTS, unframe
 from .heads import HeadsClassifier
 from .ngrams import FastTfidf
 from .rules import rule_features
@@ -41,19 +41,26 @@ class LinearClassifier(HeadsClassifier):
         from scipy.sparse import csr_matrix, hstack
 
         if fit:
-            self.word_, self.char_ = self._vectorizers()
-            blocks = [self.word_.fit_transform(texts), self.char_.fit_transform(texts)]
+            word, char = self._vectorizers()
+            blocks = [word.fit_transform(texts), char.fit_transform(texts)]
             # the terms cut by max_features are kept only for introspection (older
             # scikit-learn): dropping them keeps the saved model small
-            for vectorizer in (self.word_, self.char_):
+            for vectorizer in (word, char):
                 if hasattr(vectorizer, "stop_words_"):
                     del vectorizer.stop_words_
-            self.fast_ = (FastTfidf(self.word_), FastTfidf(self.char_))
+            self._use(word, char)
         else:
             blocks = [vectorizer.transform(texts) for vectorizer in self.fast_]
         if self.use_rules:
             blocks.append(csr_matrix(rule_features(texts, self._rules)))
         return hstack(blocks).tocsr()
+
+    def _use(self, word, char) -> None:
+        """Take fitted (or loaded) vectorizers, forgetting the feature names read from any
+        earlier ones: a refit after an explanation would otherwise name the old features."""
+        self.word_, self.char_ = word, char
+        self.fast_ = (FastTfidf(word), FastTfidf(char))
+        self.__dict__.pop("_names", None)
 
     @cached_property
     def _names(self) -> tuple[np.ndarray, int]:
@@ -73,12 +80,12 @@ class LinearClassifier(HeadsClassifier):
 
     def _reasons(self, text: str, X, top: int) -> dict[str, list[str]]:
         names, n_words = self._names
-        cues: dict[str, list[str]] = {}
+        own_cues = set(self._rules.fired(unframe(text)[1]))
+        cues: dict[str, list[tuple[str, str]]] = {}  # element → (cue, "title" where it fired only there)
         for element, cue in self._rules.fired(text):
-            cues.setdefault(element, []).append(cue)
-        own = unframe(text)[1]
+            cues.setdefault(element, []).append((cue, "" if (element, cue) in own_cues else "title"))
         heads = [f"modality: {m}" for m in self.modality_classes_] + [f"bearer: {b}" for b in self.bearer_classes_]
-        reader = _Terms(own.lower(), text.lower(), names, n_words, self.classes_, heads, cues)
+        reader = _Terms(text.lower(), names, n_words, self.classes_, heads, cues)
         out: dict[str, list[str]] = {}
         for j, (element, model) in enumerate(zip(self.classes_, self.heads_.elements)):
             if isinstance(model, float):
@@ -115,12 +122,12 @@ class LinearClassifier(HeadsClassifier):
             raise ModelError(path, "vocabulary missing: run `ddlens train --model linear`")
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             vocab = json.load(handle)
-        self.word_, self.char_ = self._vectorizers()
-        for vec, name in ((self.word_, "word"), (self.char_, "char")):
+        vectorizers = self._vectorizers()
+        for vec, name in zip(vectorizers, ("word", "char")):
             vec.vocabulary_ = vocab[name]["vocabulary"]
             vec.fixed_vocabulary_ = True
             vec.idf_ = np.asarray(vocab[name]["idf"])
-        self.fast_ = (FastTfidf(self.word_), FastTfidf(self.char_))
+        self._use(*vectorizers)
         super()._load_state(folder)
 
 
@@ -129,34 +136,59 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # TfidfVectorizer's token_pattern
 
 
 class _Terms:
-    """Feature indices of one framed text → the words an analyst can find in it."""
+    """Feature indices of one framed text → the words an analyst can find in it. A term is
+    looked up in the passage's own words first, then in its title (and says so), and only
+    then in the part marker, so a word the passage holds is never credited to its frame."""
 
-    def __init__(self, own: str, framed: str, names: np.ndarray, n_words: int, elements: tuple[str, ...],
-                 heads: list[str], cues: dict[str, list[str]]) -> None:
+    def __init__(self, framed: str, names: np.ndarray, n_words: int, elements: tuple[str, ...],
+                 heads: list[str], cues: dict[str, list[tuple[str, str]]]) -> None:
         self.names, self.n_words, self.elements, self.heads, self.cues = names, n_words, elements, heads, cues
-        self.words = framed.split()  # as char_wb splits: its 4-grams never cross whitespace
-        tokens = _TOKEN.findall(own)  # as the word vectorizer splits
-        # what the passage's own words hold: its tokens and token pairs, its whitespace words
-        self.own = {*tokens, *map(" ".join, zip(tokens, tokens[1:])), *(w.strip(_PUNCT) for w in own.split())}
+        self.part, own = unframe(framed)
+        title = framed[: len(framed) - len(own)].removeprefix(f"part_{self.part} " if self.part else "")
+        # whitespace words, as char_wb splits (its 4-grams never cross whitespace), by where they stand
+        self.words = [(f" {w} ", w.strip(_PUNCT), where) for part, where in ((own, ""), (title, " (title)"))
+                      for w in part.split() if w.strip(_PUNCT)]
+        self.own, self.title = (_grams(_TOKEN.findall(part)) for part in (own, title))
 
     def term(self, index: int, element: str) -> list[str]:
         if index >= len(self.names):
             return self.rule(index - len(self.names), element)
         name = str(self.names[index])
-        if name.startswith("part_"):
-            return [f"(part: {name[5:]})"]
         if index >= self.n_words:  # a character 4-gram, padded with a space at a word's edge
-            gram = name.strip()
-            name = next((w.strip(_PUNCT) for w in self.words if name in f" {w} "), gram)
-        if ENGLISH_STOP_WORDS.issuperset(name.split()):
-            return []  # "and", "of the": weighed by the model, telling an analyst nothing
-        return [name if name in self.own else f"{name} (title)"]
+            return self._word_of(name)
+        first, _, rest = name.partition(" ")
+        if first.startswith("part_") and first[5:] in PARTS:  # the marker, alone or before a first word
+            word = self._word(rest)
+            return [f"(part: {first[5:]})" + (f" {word}" if word else "")]
+        word = self._word(name)
+        return [word] if word else []
+
+    def _word(self, name: str) -> str:
+        """A word or word pair as found: in the text, in the title, or across the two."""
+        if not name or ENGLISH_STOP_WORDS.issuperset(name.split()):
+            return ""  # "and", "of the": weighed by the model, telling an analyst nothing
+        if name in self.own:
+            return name
+        return f"{name} (title)" if name in self.title else f"{name} (title, text)"
+
+    def _word_of(self, gram: str) -> list[str]:
+        for padded, word, where in self.words:
+            if gram in padded:
+                return [] if word in ENGLISH_STOP_WORDS else [word + where]
+        return [f"(part: {self.part})"] if self.part and gram in f" part_{self.part} " else []
 
     def rule(self, column: int, element: str) -> list[str]:
         """A rule feature: the cues behind an element's cue score (naming that element when
-        it is not the one explained), or the rules tier's modality or bearer guess."""
+        it is not the one explained, and the title where it fired only there), or the rules
+        tier's modality or bearer guess."""
         if column < len(self.elements):
             of = self.elements[column]
-            return [f"cue: {cue}" + ("" if of == element else f" ({of.replace('_', ' ')})")
-                    for cue in self.cues.get(of, [])]
+            name = "" if of == element else of.replace("_", " ")
+            return [f"cue: {cue}" + (f" ({', '.join(filter(None, (name, title)))})" if name or title else "")
+                    for cue, title in self.cues.get(of, [])]
         return [f"rules' {self.heads[column - len(self.elements)]}"]
+
+
+def _grams(tokens: list[str]) -> set[str]:
+    """Tokens and token pairs, as the word vectorizer builds them."""
+    return {*tokens, *map(" ".join, zip(tokens, tokens[1:]))}

@@ -81,23 +81,25 @@ def test_contract_rules_name_the_pattern_that_fired():
     assert "at least every" in why["continuous_obligation"]
 
 
-def test_loading_refuses_a_model_saved_under_other_labels(sample, tmp_path):
+@pytest.mark.parametrize(("name", "labels"), [("rules", "elements"), ("linear", "elements"), ("linear", "bearer")])
+def test_loading_refuses_a_model_saved_under_other_labels(name, labels, sample, tmp_path):
     """Scores are columns in the scheme's label order: a model saved under another order
-    (a scheme that added or renamed a label) is refused, naming the folder."""
+    (a scheme that added or renamed a label) is refused, naming the folder, before any
+    fitted head is read under the wrong names."""
     import json
 
     from pipeline.errors import ModelError
 
-    model = make_model("rules").fit(*sample)
-    model.save(tmp_path / "rules")
-    config = json.loads((tmp_path / "rules" / "config.json").read_text())
+    model = make_model(name).fit(*sample)
+    model.save(tmp_path / name)
+    config = json.loads((tmp_path / name / "config.json").read_text())
     assert config["scheme_version"] == load_scheme().version
     assert config["labels"]["elements"] == list(load_scheme().elements)
-    config["labels"]["elements"] = config["labels"]["elements"][::-1]
-    (tmp_path / "rules" / "config.json").write_text(json.dumps(config))
+    config["labels"][labels] = config["labels"][labels][::-1]
+    (tmp_path / name / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="run `ddlens train`") as caught:
-        get_model_class("rules").load(tmp_path / "rules")
-    assert str(tmp_path / "rules") in str(caught.value)
+        get_model_class(name).load(tmp_path / name)
+    assert str(tmp_path / name) in str(caught.value)
 
 
 def test_contract_loading_refuses_foreign_types(tmp_path, sample):
