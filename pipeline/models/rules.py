@@ -180,6 +180,7 @@ class CueIndex:
         self._starts: dict[str, frozenset[tuple[str, str]]] = {}  # words that start some cue
         self._seen: set[str] = set()  # every word looked at so far
         self._any_first = re.compile("|".join(f"(?:{f.pattern})" for firsts in self._first.values() for f in firsts))
+        self._rank = {key: i for i, key in enumerate(self.patterns)}  # the cue table's order
 
     def _learn(self, words: set[str]) -> None:
         """Memoise which cues each new word can start (most words start none)."""
@@ -190,7 +191,9 @@ class CueIndex:
         self._seen |= words
 
     def fired(self, text: str) -> list[tuple[str, str]]:
-        """(element, cue) pairs whose pattern occurs in the text."""
+        """(element, cue) pairs whose pattern occurs in the text, in the order they first
+        match (then the cue table's): the words are a set, whose order changes from one
+        process to the next, and explanations list the cues in this order."""
         low = text.lower()
         words = set(self._WORD.findall(low))
         if not words <= self._seen:
@@ -202,7 +205,9 @@ class CueIndex:
             for key in self._starts[word]:
                 if at < first.get(key, at + 1):
                     first[key] = at
-        return [key for key, at in first.items() if self.patterns[key].search(low, at)]
+        found = ((match.start(), self._rank[key], key) for key, at in first.items()
+                 if (match := self.patterns[key].search(low, at)))
+        return [key for *_, key in sorted(found)]
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Element scores (texts × elements) with the rules tier's cues and default weights, over

@@ -192,3 +192,17 @@ def test_hybrid_blends_only_elements_it_saw_often_enough_and_linear_predicts():
     # a model saved before the element heads and the sentence heads: linear's elements
     without = Probabilities(np.zeros((2, 0)), with_heads.modality, with_heads.bearer)
     assert np.allclose(model._blend(linear_scores, without).elements, 0.2)
+
+
+def test_cue_index_lists_cues_in_text_order():
+    """Explanations list the cues in `fired` order: it follows the text, not the iteration order
+    of a set of words, which changed between processes (the same run explained two ways)."""
+    from pipeline.models.rules import CueIndex
+
+    text = ("Operators shall notify the CSIRT, carry out a risk assessment, take appropriate measures "
+            "having regard to the state of the art, and review them at least every two years.")
+    fired = CueIndex().fired(text)
+    cues = [cue for _, cue in fired]
+    assert {"notify", "risk assessment", "state of the art"} <= set(cues)
+    assert cues.index("notify") < cues.index("risk assessment") < cues.index("state of the art")
+    assert fired == CueIndex().fired(text)
