@@ -34,8 +34,8 @@ def classify_texts(
     framed = model_texts(ids, texts, headings)
     batches = [framed[start : start + batch_size] for start in range(0, len(framed), batch_size)]
     out: list[Prediction] = []
-    for batch, (probs, reasons) in zip(batches, _scores(model, batches, jobs, explain)):
-        predictions = _predictions(ids[len(out) : len(out) + len(batch)], probs, model, model_id)
+    for batch, (probs, labels, reasons) in zip(batches, _scores(model, batches, jobs, explain)):
+        predictions = _predictions(ids[len(out) : len(out) + len(batch)], probs, labels, model, model_id)
         for prediction, why in zip(predictions, reasons or ()):
             if prediction.elements:
                 prediction.why = {e: why.get(e, []) for e in prediction.elements}
@@ -45,7 +45,7 @@ def classify_texts(
     return out
 
 
-Scored = tuple[Probabilities, list[dict[str, list[str]]] | None]  # scores, reasons
+Scored = tuple[Probabilities, list[dict], list[dict[str, list[str]]] | None]  # scores, labels, reasons
 
 
 def _scores(model: Classifier, batches: list[list[str]], jobs: int, explain: bool) -> Iterator[Scored]:
@@ -69,20 +69,23 @@ def _forked_scores(batch: list[str], explain: bool) -> Scored:
 
 
 def _score(model: Classifier, batch: list[str], explain: bool) -> Scored:
-    """A batch's scores and, with `explain`, the reasons behind each text's tagged elements
-    (none for a text that tags nothing): explaining costs far more than scoring (the linear
-    tier: about 7 ms against 0.2 ms a passage), so it runs in the workers too."""
+    """A batch's scores, labels and, with `explain`, the reasons behind each text's tagged
+    elements (none for a text that tags nothing): explaining costs far more than scoring (the
+    linear tier: about 7 ms against 0.2 ms a passage), so it runs in the workers too, from the
+    labels they give back."""
     probs = model.predict_proba(batch)
+    labels = model.predict_labels(probs)
     if not explain:
-        return probs, None
+        return probs, labels, None
     reasons: list[dict[str, list[str]]] = [{} for _ in batch]
-    tagged = [i for i, label in enumerate(model.predict_labels(probs)) if label["elements"]]
+    tagged = [i for i, label in enumerate(labels) if label["elements"]]
     for i, why in zip(tagged, model.explain_many([batch[i] for i in tagged])):
         reasons[i] = why
-    return probs, reasons
+    return probs, labels, reasons
 
 
-def _predictions(ids: Sequence[str], probs: Probabilities, model: Classifier, model_id: str) -> list[Prediction]:
+def _predictions(ids: Sequence[str], probs: Probabilities, labels: list[dict], model: Classifier,
+                 model_id: str) -> list[Prediction]:
     elements, modality, bearer = (np.round(p, 4).tolist() for p in (probs.elements, probs.modality, probs.bearer))
     # built from the model's own arrays: valid by construction, so pydantic's validation
     # (a third of the linear tier's time once its n-grams were vectorised) is skipped
@@ -93,5 +96,5 @@ def _predictions(ids: Sequence[str], probs: Probabilities, model: Classifier, mo
             modality=label["modality"], modality_scores=dict(zip(model.modality_classes_, modality[i])),
             bearer=label["bearer"], bearer_scores=dict(zip(model.bearer_classes_, bearer[i])),
         )
-        for i, label in enumerate(model.predict_labels(probs))
+        for i, label in enumerate(labels)
     ]

@@ -183,9 +183,12 @@ class _Terms:
         tier's modality or bearer guess."""
         if column < len(self.elements):
             of = self.elements[column]
-            name = "" if of == element else of.replace("_", " ")
-            return [f"cue: {cue}" + (f" ({', '.join(filter(None, (name, title)))})" if name or title else "")
-                    for cue, title in self.cues.get(of, [])]
+            other = "" if of == element else of.replace("_", " ")
+            terms = []
+            for cue, title in self.cues.get(of, []):
+                qualifiers = ", ".join(q for q in (other, title) if q)
+                terms.append(f"cue: {cue}" + (f" ({qualifiers})" if qualifiers else ""))
+            return terms
         return [f"rules' {self.heads[column - len(self.elements)]}"]
 
 
