@@ -39,8 +39,11 @@ def card_summary(card: dict) -> dict:
     """The figures a reader of the matrix needs from the model card."""
     from .train import headline
 
+    metrics = card.get("metrics", {})
     return {**headline(card), "name": card.get("name"), "scheme_version": card.get("scheme_version"),
-            "thresholds": card.get("thresholds", {}), "cv_folds": card.get("metrics", {}).get("folds")}
+            "thresholds": card.get("thresholds", {}), "cv_folds": metrics.get("folds"),
+            "per_label": {label: {k: m.get(k) for k in ("precision", "recall", "f1", "support")}
+                          for label, m in metrics.get("per_label", {}).items()}}
 
 
 def write_xlsx(matrix: Matrix, path: Path) -> None:

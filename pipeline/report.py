@@ -36,6 +36,7 @@ def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict |
     }
     summary = card_summary(card or {})
     data["weak"] = weak_elements(summary)
+    data["cv"] = {e: {k: m.get(k) for k in ("precision", "recall")} for e, m in summary["per_label"].items()}
     # every "<" escaped: a passage reading "<!--<script" would otherwise end the data block
     payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
     jurisdictions = sorted({d["jurisdiction"] for d in doc_matrix.documents})
@@ -74,8 +75,9 @@ def _method(matrix: Matrix, card: dict, run_info: dict, n_jurisdictions: int, ki
         f'<tr><td><span class="swatch" style="background:{LEVEL_COLOURS[level]}"></span>{esc(level)}</td>'
         f"<td>{esc(meaning)}</td></tr>" for level, meaning in LEVEL_MEANING.items())
     per_label = "".join(
-        f"<tr><td>{esc(label)}</td><td>{fmt(f1)}</td><td>{fmt(card['thresholds'].get(label))}</td></tr>"
-        for label, f1 in card.get("per_label_f1", {}).items())
+        f"<tr><td>{esc(label)}</td><td>{fmt(m['precision'])}</td><td>{fmt(m['recall'])}</td><td>{fmt(m['f1'])}</td>"
+        f"<td>{m['support'] if m['support'] is not None else 'n/a'}</td><td>{fmt(card['thresholds'].get(label))}</td></tr>"
+        for label, m in card.get("per_label", {}).items())
     filters = {k: v for k, v in matrix.filters.describe().items() if v}
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""
@@ -93,8 +95,12 @@ modality macro-F1 {fmt(card.get('modality_macro_f1'))}, bearer macro-F1 {fmt(car
 A passage supports an element when its score passes the element's tuned threshold
 (a threshold above 1 means the model never tags it: too few training examples).
 Read every cell with its evidence: the model errs, and the passages are there to check it.
-Elements with a CV F1 under {WEAK_F1} are marked ⚠ in the matrix.</p>
-<table class="small"><thead><tr><th>element</th><th>CV F1</th><th>threshold</th></tr></thead>
+Elements with a CV F1 under {WEAK_F1} are marked ⚠ in the matrix. Precision is the share
+of the passages the model tags with an element that hold it: how far to trust the evidence
+of a cell. Recall is the share of the passages holding an element that the model finds: an
+element with low recall can be in a document whose cell reads "absent".</p>
+<table class="small"><thead><tr><th>element</th><th>CV precision</th><th>CV recall</th><th>CV F1</th>
+<th>positives</th><th>threshold</th></tr></thead>
 <tbody>{per_label}</tbody></table>
 <p><b>Levels.</b> A cell takes the highest level any of its passages reaches; the evidence
 lists the passages behind it, strongest first (by level, then score).</p>
@@ -209,6 +215,17 @@ function weakNote(e) {
   return `${label(e)}: cross-validated F1 ${D.weak[e].toFixed(2)}; the model finds this element poorly, so most of its cells are likely wrong. Read the evidence.`;
 }
 
+// what the model's cross-validation says about a cell: how often its evidence is right,
+// or, for a cell without any, how many such passages the model misses
+function trustNote(e, n) {
+  const cv = D.cv[e] || {}, pct = x => Math.round(100 * x) + '%';
+  if (n && typeof cv.precision === 'number')
+    return `<p class="muted">In cross-validation, ${pct(cv.precision)} of the passages the model tagged ${esc(label(e))} held it.</p>`;
+  if (!n && typeof cv.recall === 'number')
+    return `<p class="muted">In cross-validation, the model found ${pct(cv.recall)} of the passages that hold ${esc(label(e))}: the documents may hold it where the model saw nothing.</p>`;
+  return '';
+}
+
 function showCell(C, td) {
   document.querySelectorAll('td.selected').forEach(x => x.classList.remove('selected'));
   td.classList.add('selected');
@@ -220,6 +237,7 @@ function showCell(C, td) {
   document.getElementById('detail').innerHTML = `<h2 id="detail-title">${esc(j)} × ${esc(label(e))}</h2>`
     + `<p><b>${esc(c.level)}</b>: ${esc(D.meaning[c.level])}<br>${c.n} supporting passage${c.n === 1 ? '' : 's'} in ${c.docs} document${c.docs === 1 ? '' : 's'}.</p>`
     + (e in D.weak ? `<p class="warn">⚠ ${esc(weakNote(e))}</p>` : '')
+    + trustNote(e, c.n)
     + (items || '<p class="muted">No passage supports this element in the documents shown.</p>');
 }
 

@@ -221,3 +221,23 @@ def test_hostile_passage_text_stays_text_in_the_workbook_and_the_report(run_dir,
     assert "<" not in block
     texts = [e["text"] for doc in json.loads(block)["cells"].values() for cell in doc.values() for e in cell["evidence"]]
     assert hostile in texts
+
+
+def test_report_says_how_far_each_element_can_be_trusted(run_dir):
+    """The report's method table gives each element's cross-validated precision and recall
+    from the model card, and its data block carries them for the cell notes: precision for
+    the evidence of a cell, recall for a cell without any."""
+    from pipeline.report import render_report
+
+    per_label = {"risk_assessment": {"precision": 0.674, "recall": 0.711, "f1": 0.692, "support": 705},
+                 "good_faith": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 15}}
+    card = {"name": "linear", "thresholds": {"risk_assessment": 0.41, "good_faith": 1.5},
+            "metrics": {"folds": 5, "per_label": per_label}}
+    html = render_report(coverage(load_run(run_dir), by="doc_id"), card)
+    rows = html.split("<th>threshold</th></tr></thead>", 1)[1].split("</tbody>", 1)[0]
+    assert "<tr><td>risk_assessment</td><td>0.674</td><td>0.711</td><td>0.692</td><td>705</td><td>0.410</td></tr>" in rows
+    assert "<tr><td>good_faith</td><td>0.000</td><td>0.000</td><td>0.000</td><td>15</td><td>1.500</td></tr>" in rows
+    block = html.split('<script id="data" type="application/json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(block)["cv"] == {"risk_assessment": {"precision": 0.674, "recall": 0.711},
+                                       "good_faith": {"precision": 0.0, "recall": 0.0}}
+    assert json.loads(block)["weak"] == {"good_faith": 0.0}

@@ -60,8 +60,21 @@ def test_report_in_browser(real_run, browser):
     # each passage says why it supports the element (`ddlens run` explains by default)
     whys = [w.text for w in browser.find_elements(By.CSS_SELECTOR, "#detail .ev .why")]
     assert whys and all(w.startswith("why: ") and len(w) > 6 for w in whys)
+    # and how often, in cross-validation, such evidence was right
+    precision = card["metrics"]["per_label"]["information_exchange"]["precision"]
+    assert f"{int(100 * precision + 0.5)}% of the passages the model tagged information exchange held it" in \
+        browser.find_element(By.ID, "detail").text
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "report.png"))
+
+    # a cell without evidence says how many such passages the model misses
+    absent = browser.find_elements(By.CSS_SELECTOR, 'td.cell[data-level="absent"]')
+    assert absent
+    absent[0].click()
+    element = absent[0].get_attribute("data-e")
+    recall = card["metrics"]["per_label"][element]["recall"]
+    assert f"the model found {int(100 * recall + 0.5)}% of the passages that hold {element.replace('_', ' ')}" in \
+        browser.find_element(By.ID, "detail").text
 
     Select(browser.find_element(By.ID, "kind")).select_by_value("non-binding")
     assert [th.text for th in browser.find_elements(By.CSS_SELECTOR, "th.jur")] == ["ee", "fi"]
