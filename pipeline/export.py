@@ -46,9 +46,10 @@ def card_summary(card: dict) -> dict:
                           for label, m in metrics.get("per_label", {}).items()}}
 
 
-def write_xlsx(matrix: Matrix, path: Path) -> None:
+def write_xlsx(matrix: Matrix, path: Path, card: dict | None = None) -> None:
     """Sheet `matrix`: group × element levels, coloured; `evidence`: every cell's passages
-    with citation, text and scores; `levels`: what each level means."""
+    with citation, text and scores; `levels`: what each level means; `model`: how far the
+    model behind the cells can be trusted, element by element (from its card)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -94,7 +95,32 @@ def write_xlsx(matrix: Matrix, path: Path) -> None:
     for level, meaning in LEVEL_MEANING.items():
         legend.append([level, meaning])
     legend.column_dimensions["B"].width = 100
+    _model_sheet(book.create_sheet("model"), matrix, card_summary(card or {}))
     _save_atomic(path, book.save)
+
+
+def _model_sheet(sheet, matrix: Matrix, summary: dict) -> None:
+    """The card's cross-validated figures beside the matrix: precision says how often a
+    cell's evidence is right, recall how often an element is missed (an "absent" cell)."""
+    from openpyxl.styles import Font
+
+    folds = summary.get("cv_folds")
+    sheet.append(["model", summary.get("name") or matrix.model])
+    sheet.append(["trained on", summary.get("n_train"), "passages", "scheme version", summary.get("scheme_version")])
+    sheet.append(["evaluation", f"grouped {folds}-fold cross-validation by document" if folds else "none in the card"])
+    for label in ("elements_macro_f1", "modality_macro_f1", "bearer_macro_f1"):
+        sheet.append([label.replace("_", " "), summary.get(label)])
+    sheet.append([])
+    sheet.append(["element", "CV precision", "CV recall", "CV F1", "positives", "threshold"])
+    header = sheet.max_row
+    for element in matrix.elements:
+        figures = summary["per_label"].get(element, {})
+        sheet.append([element, *(figures.get(k) for k in ("precision", "recall", "f1", "support")),
+                      summary["thresholds"].get(element)])
+    for row in (sheet[header], sheet["A"][: header - 1]):
+        for cell in row:
+            cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 24
 
 
 def write_heatmap(matrix: Matrix, path: Path, title: str = "") -> None:

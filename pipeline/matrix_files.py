@@ -23,7 +23,7 @@ def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filter
     matrix = coverage(run, filters, top=top)
     write_csv(matrix, out / "matrix.csv")
     write_json(matrix, out / "matrix.json", card)
-    write_xlsx(matrix, out / "matrix.xlsx")
+    write_xlsx(matrix, out / "matrix.xlsx", card)
     write_heatmap(matrix, out / "heatmap.png", title=f"Due diligence coverage ({run.model} model)")
     info_path = run.folder / "run.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}

@@ -129,9 +129,20 @@ def test_written_files(run_dir, tmp_path):
 
     from openpyxl import load_workbook
 
-    write_xlsx(m, tmp_path / "m.xlsx")
+    card = {"name": "linear", "n_train": 6123, "scheme_version": "1.0", "thresholds": {"risk_assessment": 0.41},
+            "metrics": {"folds": 5, "elements_macro_f1": 0.474, "modality": {"macro_f1": 0.691},
+                        "per_label": {"risk_assessment": {"precision": 0.674, "recall": 0.665, "f1": 0.669, "support": 725}}}}
+    write_xlsx(m, tmp_path / "m.xlsx", card)
     book = load_workbook(tmp_path / "m.xlsx")
-    assert book.sheetnames == ["matrix", "evidence", "levels"]
+    assert book.sheetnames == ["matrix", "evidence", "levels", "model"]
+    # beside the matrix, how far the model behind it can be trusted, element by element
+    model = list(book["model"].iter_rows(values_only=True))
+    assert model[0][:2] == ("model", "linear") and model[2][1] == "grouped 5-fold cross-validation by document"
+    assert ("elements macro f1", 0.474) == model[3][:2] and model[5][:2] == ("bearer macro f1", None)
+    table = {row[0]: row[1:6] for row in model[model.index(("element", "CV precision", "CV recall", "CV F1", "positives", "threshold")) + 1:]}
+    assert list(table) == list(m.elements)
+    assert table["risk_assessment"] == (0.674, 0.665, 0.669, 725, 0.41)
+    assert table["good_faith"] == (None,) * 5  # not in the card: left blank, not made up
     wide = book["matrix"]
     header = [c.value for c in wide[1]]
     assert header[0] == "jurisdiction" and header[1:] == list(m.elements)
