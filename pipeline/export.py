@@ -43,7 +43,8 @@ def card_summary(card: dict) -> dict:
     return {**headline(card), "name": card.get("name"), "scheme_version": card.get("scheme_version"),
             "thresholds": card.get("thresholds", {}), "cv_folds": metrics.get("folds"),
             "per_label": {label: {k: m.get(k) for k in ("precision", "recall", "f1", "support")}
-                          for label, m in metrics.get("per_label", {}).items()}}
+                          for label, m in metrics.get("per_label", {}).items()},
+            "by_jurisdiction": metrics.get("by_jurisdiction", {})}
 
 
 def write_xlsx(matrix: Matrix, path: Path, card: dict | None = None) -> None:

@@ -37,6 +37,7 @@ def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict |
     summary = card_summary(card or {})
     data["weak"] = weak_elements(summary)
     data["cv"] = {e: {k: m.get(k) for k in ("precision", "recall")} for e, m in summary["per_label"].items()}
+    data["cv_jurisdiction"] = summary["by_jurisdiction"]
     # every "<" escaped: a passage reading "<!--<script" would otherwise end the data block
     payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
     jurisdictions = sorted({d["jurisdiction"] for d in doc_matrix.documents})
@@ -245,7 +246,17 @@ function showDocs(j) {
   const docs = D.documents.filter(d => d.jurisdiction === j);
   document.getElementById('detail').innerHTML = `<h2 id="detail-title">${esc(j)}: ${docs.length} documents</h2><ul>`
     + docs.map(d => `<li class="doc"><b>${esc(d.title)}</b> (${esc(d.year ?? 'n.d.')}) · ${esc(d.kind)}`
-      + ` · ${d.pages ? esc(d.pages) + ' pages · ' : ''}${esc(d.n_passages)} passages${keeps(d) ? '' : ' · hidden by the kind filter'}</li>`).join('') + '</ul>';
+      + ` · ${d.pages ? esc(d.pages) + ' pages · ' : ''}${esc(d.n_passages)} passages${keeps(d) ? '' : ' · hidden by the kind filter'}</li>`).join('') + '</ul>'
+    + jurisdictionNote(j);
+}
+
+// how the model did on this jurisdiction's labelled passages, read only when their documents were held out
+function jurisdictionNote(j) {
+  const cv = D.cv_jurisdiction[j], f = x => typeof x === 'number' ? x.toFixed(2) : 'n/a';
+  if (!cv) return '<p class="muted">None of this jurisdiction\'s passages is labelled: the model\'s cross-validation says nothing about how well it reads them.</p>';
+  return `<p class="muted">In cross-validation, on the ${cv.n} labelled passages of this jurisdiction's documents`
+    + ` (each read by a model that never saw its document): elements macro-F1 ${f(cv.elements_macro_f1)},`
+    + ` modality ${f(cv.modality_macro_f1)}, bearer ${f(cv.bearer_macro_f1)}${cv.n < 100 ? '; few passages, so rough figures' : ''}.</p>`;
 }
 
 document.getElementById('legend').innerHTML = L.map(l => `<span><i class="swatch" style="background:${D.colours[l]}"></i>${esc(l)}</span>`).join('');

@@ -243,7 +243,8 @@ def test_report_says_how_far_each_element_can_be_trusted(run_dir):
     per_label = {"risk_assessment": {"precision": 0.674, "recall": 0.711, "f1": 0.692, "support": 705},
                  "good_faith": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 15}}
     card = {"name": "linear", "thresholds": {"risk_assessment": 0.41, "good_faith": 1.5},
-            "metrics": {"folds": 5, "per_label": per_label}}
+            "metrics": {"folds": 5, "per_label": per_label,
+                        "by_jurisdiction": {"aa": {"n": 40, "elements_macro_f1": 0.5, "modality_macro_f1": 0.7, "bearer_macro_f1": 0.6}}}}
     html = render_report(coverage(load_run(run_dir), by="doc_id"), card)
     rows = html.split("<th>threshold</th></tr></thead>", 1)[1].split("</tbody>", 1)[0]
     assert "<tr><td>risk_assessment</td><td>0.674</td><td>0.711</td><td>0.692</td><td>705</td><td>0.410</td></tr>" in rows
@@ -252,3 +253,4 @@ def test_report_says_how_far_each_element_can_be_trusted(run_dir):
     assert json.loads(block)["cv"] == {"risk_assessment": {"precision": 0.674, "recall": 0.711},
                                        "good_faith": {"precision": 0.0, "recall": 0.0}}
     assert json.loads(block)["weak"] == {"good_faith": 0.0}
+    assert json.loads(block)["cv_jurisdiction"] == card["metrics"]["by_jurisdiction"]

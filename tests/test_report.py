@@ -84,5 +84,9 @@ def test_report_in_browser(real_run, browser):
     browser.find_element(By.CSS_SELECTOR, 'th.jur[data-j="ee"]').click()
     docs = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#detail li.doc")]
     assert len(docs) == 1 and "Cyber Security Strategy" in docs[0] and "strategy" in docs[0]
+    # and how the model did on that jurisdiction's labelled passages, held out
+    ee = card["metrics"]["by_jurisdiction"]["ee"]
+    assert (f"on the {ee['n']} labelled passages of this jurisdiction's documents" in browser.find_element(By.ID, "detail").text
+            and f"bearer {ee['bearer_macro_f1']:.2f}" in browser.find_element(By.ID, "detail").text)
     assert "Method" in browser.find_element(By.ID, "method").text
     assert browser.get_log("browser") == []  # no script errors
