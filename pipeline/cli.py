@@ -43,7 +43,7 @@ def version() -> None:
 
 @corpus_app.command("fetch")
 def corpus_fetch(
-    mirror: Optional[Path] = typer.Option(None, help="Folder holding the corpus files [default: $DDLENS_MIRROR, else ../shared/corpus]."),
+    mirror: Optional[Path] = typer.Option(None, help="Folder holding the corpus files.", show_default="$DDLENS_MIRROR, else ../shared/corpus"),
     manifest: Path = typer.Option(Settings().manifest, help="Manifest listing the corpus."),
     dest: Path = typer.Option(Settings().corpus_files, help="Where the files go (git-ignored)."),
 ) -> None:
@@ -89,7 +89,7 @@ def corpus_list(
 
 @app.command()
 def ingest(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders [default: the fetched corpus]."),
+    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders.", show_default="the fetched corpus"),
     out: Path = typer.Option(Settings().default_run, "--out", "-o", help="Run folder to write."),
     backend: str = typer.Option("pdfium", help=f"PDF backend: {', '.join(BACKENDS)}."),
     jurisdiction: Optional[str] = typer.Option(None, help="Metadata for files not in the manifest."),
@@ -97,7 +97,7 @@ def ingest(
     year: Optional[int] = typer.Option(None, help="Year for files not in the manifest."),
     title: Optional[str] = typer.Option(None, help="Title for files not in the manifest."),
     strict: bool = typer.Option(False, help="Exit 1 when any file fails (default: only when all fail)."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes [default: one per CPU core, at most 4]."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes.", show_default="one per CPU core, at most 4"),
 ) -> None:
     """Read PDFs, text and HTML into clean, structured passages.
 
@@ -157,7 +157,7 @@ _RESUME = typer.Option(True, "--resume/--no-resume", help="With --cv: read back 
 
 @app.command()
 def train(
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear, encoder or hybrid [default: all four]."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="rules, linear, encoder or hybrid.", show_default="all four"),
     annotations: Path = typer.Option(Settings().labels, help="Folder or file of annotations."),
     cv: int = typer.Option(5, help="Grouped folds for the card's metrics (0: skip)."),
     repeats: int = typer.Option(1, help="Deal the documents into folds this many times (shuffled after the first): the card gets each figure's spread."),
@@ -230,7 +230,7 @@ def _kinds() -> dict[str, str]:
 
 @app.command()
 def evaluate(
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best saved one]."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name.", show_default="the best saved one"),
     gold: Optional[Path] = typer.Option(None, help="Score a saved model on this gold file (e.g. the seed set)."),
     cv: int = typer.Option(0, help="Instead: grouped K-fold cross-validation on annotations/."),
     repeats: int = typer.Option(1, help="With --cv: deal the documents into folds this many times (shuffled after the first) and show each figure's spread."),
@@ -320,10 +320,10 @@ _EXPLAIN = typer.Option(True, "--explain/--no-explain",
 
 @app.command()
 def classify(
-    source: Optional[Path] = typer.Argument(None, help="A run folder, or a JSON Lines file of {id, text, …} [default: runs/default]."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best by cross-validation]."),
-    out: Optional[Path] = typer.Option(None, help="Output file [default: RUN/predictions.parquet, or FILE.predictions.jsonl]."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes [default: one per CPU core, at most 4]."),
+    source: Optional[Path] = typer.Argument(None, help="A run folder, or a JSON Lines file of {id, text, …}.", show_default="runs/default"),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name.", show_default="the best by cross-validation"),
+    out: Optional[Path] = typer.Option(None, help="Output file.", show_default="RUN/predictions.parquet, or FILE.predictions.jsonl"),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes.", show_default="one per CPU core, at most 4"),
     explain: bool = _EXPLAIN,
 ) -> None:
     """Tag passages with elements, modality and bearer (scores included)."""
@@ -420,7 +420,7 @@ def matrix(
     kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, jurisdictions: Optional[str] = _JURISDICTIONS,
     min_score: float = _MIN_SCORE,
     evidence: int = typer.Option(5, help="Evidence passages kept per cell."),
-    out: Optional[Path] = typer.Option(None, help="Folder for the files [default: the run folder]."),
+    out: Optional[Path] = typer.Option(None, help="Folder for the files.", show_default="the run folder"),
 ) -> None:
     """Coverage of jurisdiction × element, with the evidence behind every cell.
 
@@ -519,10 +519,10 @@ def diff(
 
 @app.command("run")
 def run_all(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders [default: the fetched corpus]."),
+    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders.", show_default="the fetched corpus"),
     out: Path = typer.Option(Settings().default_run, "--out", "-o", help="Run folder to write."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name [default: the best by cross-validation]."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for ingest and classify [default: one per CPU core, at most 4]."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name.", show_default="the best by cross-validation"),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for ingest and classify.", show_default="one per CPU core, at most 4"),
     explain: bool = _EXPLAIN,
 ) -> None:
     """The whole pipeline: ingest → classify → matrix, ending with report.html."""

@@ -52,7 +52,7 @@ def suggest_command(
     run: Path = typer.Argument(Settings().default_run, help="A classified run folder."),
     n: int = _N, strategy: str = _STRATEGY,
     annotations: Path = typer.Option(Settings().annotations, help="Labels to leave out (every *.jsonl below)."),
-    out: Optional[Path] = typer.Option(None, help="JSON Lines of the chosen passages [default: RUN/suggestions.jsonl]."),
+    out: Optional[Path] = typer.Option(None, help="JSON Lines of the chosen passages.", show_default="RUN/suggestions.jsonl"),
 ) -> None:
     """The passages most worth labelling next: uncertain for the current model and diverse."""
     from .cite import cite_path
@@ -83,7 +83,7 @@ def export_command(
     select: Optional[str] = typer.Option(None, "--select", help="With a run: `suggest` exports the suggested passages."),
     n: int = _N, strategy: str = _STRATEGY,
     annotations: Path = typer.Option(Settings().annotations, help="With --select suggest: labels to leave out."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Pre-annotations from this model [default: the run's predictions, or the best model]."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Pre-annotations from this model.", show_default="the run's predictions, or the best model"),
     predictions: bool = typer.Option(True, "--predictions/--no-predictions",
                                      help="Include the model's pre-annotations (leave them out for blind double labelling)."),
 ) -> None:
@@ -175,9 +175,9 @@ def _file_tasks(path: Path, model: Optional[str], predict: bool = True):
 def import_command(
     source: Path = typer.Argument(..., help="A Label Studio JSON export, a doccano JSONL export or ddlens JSON Lines."),
     annotator: str = typer.Option(..., "--annotator", help="Who labelled (use `adjudicated` for a reviewed file)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Annotation file to write [default: a new file in annotations/labels/]."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Annotation file to write.", show_default="a new file in annotations/labels/"),
     run: Optional[Path] = typer.Option(None, "--run", help="Check each label against this run's current passage text."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="label-studio, doccano or jsonl [default: detected]."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="label-studio, doccano or jsonl.", show_default="detected"),
 ) -> None:
     """Labels from an annotation tool into annotations/, each checked against the scheme and
     against the text it was given to; a task that cannot be taken is reported, not lost."""
@@ -252,7 +252,7 @@ def agreement_command(
 def adjudicate_command(
     files: list[Path] = typer.Argument(..., help="Annotation files (or folders) to merge."),
     out: Path = typer.Option(..., "--out", help="Merged annotations (agreed and single labels, adjudications)."),
-    review: Optional[Path] = typer.Option(None, "--review", help="Disagreements to review [default: OUT with .review.jsonl]."),
+    review: Optional[Path] = typer.Option(None, "--review", help="Disagreements to review.", show_default="OUT with .review.jsonl"),
     against: Optional[Path] = typer.Option(
         None, "--against", help="An audit: the gold label each passage has in this folder (other files than FILES) "
         "joins as annotator `gold`, and earlier adjudications do not settle it."),

@@ -86,3 +86,24 @@ def test_cli_help_imports_nothing_heavy():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_help_shows_every_option_and_its_default():
+    """Rich reads "[…]" in a help text as markup and drops it: a default written into the
+    help ("Worker processes [default: one per CPU core]") vanished, and `--jobs` read as
+    "[default: 0]". Defaults go in show_default; no help text may hold a bracket."""
+    import typer.main
+
+    def walk(command, path):
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    commands = {tuple(path): command for path, command in walk(typer.main.get_command(app), [])}
+    assert ("annotate", "suggest") in commands and ("corpus", "fetch") in commands
+    for path, command in commands.items():
+        for param in command.params:
+            assert "[" not in (getattr(param, "help", None) or ""), (path, param.name, param.help)
+    wide = runner.invoke(app, ["run", "--help"], terminal_width=200, env={"COLUMNS": "200"})
+    assert "Files or folders. [default: (the fetched corpus)]" in wide.output
+    assert "[default: (one per CPU core, at most 4)]" in wide.output and "[default: 0]" not in wide.output
