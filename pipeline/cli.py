@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .config import Settings, default_mirror
@@ -23,6 +23,8 @@ from .pdf import BACKENDS
 from .records import DocumentMeta
 from .terminal import console
 from .terminal import fail as _fail
+from .terminal import flag as _flag
+from .terminal import print_table as _print_table
 from .terminal import progress as _progress
 
 app = typer.Typer(help="ddlens: due diligence in national cybersecurity laws and strategies.", no_args_is_help=True)
@@ -50,7 +52,7 @@ def corpus_fetch(
     """Copy the corpus files named in the manifest from a mirror, checking each sha256."""
     mirror = mirror or default_mirror()
     if mirror is None:
-        console.print("[red]error[/red] no mirror: pass --mirror or set DDLENS_MIRROR")
+        _flag("error", "red", "no mirror: pass --mirror or set DDLENS_MIRROR")
         raise typer.Exit(code=1)
     try:
         report = fetch_corpus(load_manifest(manifest), mirror, dest)
@@ -61,9 +63,9 @@ def corpus_fetch(
         f"{len(report.missing)} missing, {len(report.mismatched)} sha256 mismatch → {dest}"
     )
     for name in report.missing:
-        console.print(f"[red]missing[/red] {mirror / name}: not in the mirror")
+        _flag("missing", "red", f"{mirror / name}: not in the mirror")
     for name in report.mismatched:
-        console.print(f"[red]mismatch[/red] {mirror / name}: sha256 differs from the manifest")
+        _flag("mismatch", "red", f"{mirror / name}: sha256 differs from the manifest")
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -82,7 +84,7 @@ def corpus_list(
     for e in entries:
         here = "yes" if (files / e.filename).is_file() else "no"
         table.add_row(e.doc_id, e.jurisdiction, str(e.year or ""), e.kind, e.language, e.format, here)
-    Console().print(table)
+    _print_table(table)
     present = sum((files / e.filename).is_file() for e in entries)
     console.print(f"{len(entries)} documents, {present} fetched, {len({e.jurisdiction for e in entries})} jurisdictions")
 
@@ -104,7 +106,7 @@ def ingest(
     Writes RUN/documents.jsonl, RUN/passages.parquet, RUN/errors.jsonl and RUN/run.json.
     """
     if backend not in BACKENDS:
-        console.print(f"[red]error[/red] unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
+        _flag("error", "red", f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
         raise typer.Exit(code=1)
     given = {k: v for k, v in {"jurisdiction": jurisdiction, "kind": kind, "year": year, "title": title}.items() if v is not None}
     options = DocumentMeta(doc_id="options", **given) if given else None
@@ -135,10 +137,10 @@ def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options:
     seconds = time.perf_counter() - started
     write_run(out, result.documents, result.passages, result.errors, run_info(result, settings, environment_versions(), seconds))
     for err in result.errors:
-        console.print(f"[red]error[/red] {err.path}: {err.reason} ({err.stage})")
+        _flag("error", "red", f"{err.path}: {err.reason} ({err.stage})")
     unknown = [d.path for d in result.documents if d.meta_source == "unknown"]
     for path in unknown:
-        console.print(f"[yellow]warning[/yellow] {path}: metadata unknown (not in the manifest, no sidecar, no options)")
+        _flag("warning", "yellow", f"{path}: metadata unknown (not in the manifest, no sidecar, no options)")
     pages = sum(d.pages or 0 for d in result.documents)
     console.print(
         f"ingested {len(result.documents)}/{len(files)} files ({pages} PDF pages) into "
@@ -276,7 +278,7 @@ def evaluate(
     for label, m in metrics["per_label"].items():
         rare = " (rare)" if label in metrics["rare"] else ""
         table.add_row(label + rare, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
-    Console().print(table)
+    _print_table(table)
     typer.echo(f"elements macro-F1 {metrics['elements_macro_f1']:.3f} (over {len(metrics['macro_over'])} labels with ≥5 positives), "
                f"micro-F1 {metrics['elements_micro_f1']:.3f}")
     typer.echo(f"modality accuracy {metrics['modality']['accuracy']:.3f}, macro-F1 {metrics['modality']['macro_f1']:.3f}; "
@@ -311,7 +313,7 @@ def _print_change(now: dict, before: dict, title: str) -> None:
     for label, old, new in rows:
         change = f"{new - old:+.3f}" if old is not None and new is not None else ""
         table.add_row(label, fmt(old), fmt(new), change)
-    Console().print(table)
+    _print_table(table)
 
 
 _EXPLAIN = typer.Option(True, "--explain/--no-explain",
@@ -482,9 +484,9 @@ def compare(
         for group in result.groups:
             cell = result.cell(group, element)
             best = cell.evidence[0].reference if cell.evidence else ""
-            row.append(f"[b]{cell.level}[/b] ({cell.n_passages})\n{best}")
+            row.append(Text.assemble((cell.level, "bold"), f" ({cell.n_passages})\n{best}"))
         table.add_row(element, *row)
-    Console().print(table)
+    _print_table(table)
 
 
 @app.command()
@@ -514,7 +516,7 @@ def diff(
         evidence = [f"A: {row.evidence_a[0].reference}"] if row.evidence_a else []
         evidence += [f"B: {row.evidence_b[0].reference}"] if row.evidence_b else []
         table.add_row(row.element, row.level_a, row.level_b, row.verdict, "\n".join(evidence))
-    Console().print(table)
+    _print_table(table)
 
 
 @app.command("run")

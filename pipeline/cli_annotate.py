@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from .config import Settings
 from .errors import DdlensError
 from .terminal import console, fail
+from .terminal import flag as _flag
+from .terminal import print_table as _print_table
 
 if TYPE_CHECKING:
     from .records import Annotation
@@ -70,7 +71,7 @@ def suggest_command(
     table = Table("#", "passage", "uncertain on", "u", "text")
     for rank, s in enumerate(chosen, 1):
         table.add_row(str(rank), s.passage.id, s.reason, f"{s.uncertainty:.2f}", s.passage.text[:70])
-    Console().print(table)
+    _print_table(table)
     console.print(f"{len(chosen)} passages ({strategy}) → {target}")
 
 
@@ -197,7 +198,7 @@ def import_command(
     except (DdlensError, ValueError) as exc:
         fail(exc)
     for problem in result.problems:
-        console.print(f"[red]not imported[/red] {problem}")
+        _flag("not imported", "red", problem)
     if result.records:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         target = out or Settings().labels / f"{annotator.replace('/', '-')}-{stamp}.jsonl"
@@ -207,7 +208,7 @@ def import_command(
     else:
         console.print(f"nothing imported: {len(result.problems)} problems, {result.unlabelled} tasks without labels")
     if result.as_suggested:
-        console.print(f"[yellow]note[/yellow] {result.as_suggested} of {len(result.records)} labels equal the model's "
+        _flag("note", "yellow", f"{result.as_suggested} of {len(result.records)} labels equal the model's "
                       "pre-annotation exactly: make sure they were read, not just accepted")
     if not result.records and result.problems:
         raise typer.Exit(code=1)
@@ -244,7 +245,7 @@ def agreement_command(
         table.add_row(label, fmt(row["kappa"]), fmt(row["alpha"]), fmt(row["f1"]), str(row["positives"]))
     for head in ("modality", "bearer"):
         table.add_row(head, fmt(report[head]["kappa"]), fmt(report[head]["alpha"]), "", "")
-    Console().print(table)
+    _print_table(table)
     typer.echo(f"exact agreement {fmt(report['exact'])}; {report['n_fragment_units']} passages marked as fragment left out")
 
 
@@ -351,6 +352,6 @@ def audit_report_command(
     for group, r in rates.items():
         table.add_row(group, str(r["n"]), str(r["left_gold"]), str(r["changed"]), f"{r['changed_share']:.3f}",
                       str(r["changed_on_doubted_head"]))
-    Console().print(table)
+    _print_table(table)
     for group, r in rates.items():
         typer.echo(f"{group}: changed heads " + ", ".join(f"{h} {k}" for h, k in r["by_head"].items()))

@@ -39,6 +39,23 @@ def test_cli_ingest_reports_bad_files_and_goes_on(tmp_path):
     assert run["versions"]["pdfplumber"] and all(i["path"] for i in run["inputs"])
 
 
+def test_cli_names_a_file_as_it_is_named(tmp_path):
+    """Brackets in a file name are the name, not terminal markup: "[draft] strategy.pdf" was
+    printed as " strategy.pdf", "[b]old act.pdf" as a bold "old act.pdf"."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "[draft] strategy.pdf").touch()
+    (folder / "[b]old act.pdf").write_bytes(b"GIF89a" + b"\x00" * 64)
+    (folder / "[ee] act.txt").write_text(GOOD)
+    result = runner.invoke(app, ["ingest", str(folder), "--out", str(tmp_path / "run"), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "[draft] strategy.pdf: empty file (0 bytes)" in result.output
+    assert "[b]old act.pdf: not a PDF" in result.output
+    assert "[ee] act.txt: metadata unknown" in result.output
+    missing = runner.invoke(app, ["classify", str(tmp_path / "[gone] run")])
+    assert missing.exit_code == 1 and "error " in missing.output and "[gone] run" in missing.output
+
+
 def test_cli_ingest_strict_and_all_failed_exit_1(tmp_path):
     folder = _batch(tmp_path)
     assert runner.invoke(app, ["ingest", str(folder), "--out", str(tmp_path / "r1"), "--strict"]).exit_code == 1
