@@ -124,7 +124,7 @@ def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options:
 
     try:
         manifest = load_manifest(settings.manifest)
-        files = expand_inputs(paths) if paths else corpus_paths(manifest, settings.corpus_files)
+        files, skipped = expand_inputs(paths) if paths else (corpus_paths(manifest, settings.corpus_files), [])
     except DdlensError as exc:
         _fail(exc)
     started = time.perf_counter()
@@ -135,7 +135,10 @@ def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options:
         jobs=_jobs(jobs),
     )
     seconds = time.perf_counter() - started
-    write_run(out, result.documents, result.passages, result.errors, run_info(result, settings, environment_versions(), seconds))
+    write_run(out, result.documents, result.passages, result.errors,
+              run_info(result, settings, environment_versions(), seconds, skipped))
+    for path in skipped:
+        _flag("skipped", "yellow", f"{path}: not a PDF, text or HTML file ({path.suffix or 'no extension'})")
     for err in result.errors:
         _flag("error", "red", f"{err.path}: {err.reason} ({err.stage})")
     unknown = [d.path for d in result.documents if d.meta_source == "unknown"]
@@ -144,7 +147,8 @@ def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options:
     pages = sum(d.pages or 0 for d in result.documents)
     console.print(
         f"ingested {len(result.documents)}/{len(files)} files ({pages} PDF pages) into "
-        f"{len(result.passages)} passages in {seconds:.1f}s; {len(result.errors)} failed → {out}"
+        f"{len(result.passages)} passages in {seconds:.1f}s; {len(result.errors)} failed"
+        + (f", {len(skipped)} skipped (not PDF, text or HTML)" if skipped else "") + f" → {out}"
     )
     return result
 

@@ -7,6 +7,7 @@ hands page lines or raw text to the pure cleaning steps in `layout` and `reflow`
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import re
@@ -129,7 +130,13 @@ def _ingest_pdf(path: Path, backend: str) -> tuple[list[Block], list[str], int]:
 
 
 def _read_text(path: Path) -> str:
+    """UTF-8, UTF-16 with its byte-order mark (Word's "Unicode text"), or Windows-1252."""
     data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise IngestError(path, f"text marked UTF-16 does not decode as UTF-16 ({exc.reason})") from exc
     if b"\x00" in data[:4096]:
         raise IngestError(path, "binary file: not a PDF, text or HTML document")
     for encoding in ("utf-8-sig", "cp1252"):

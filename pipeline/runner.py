@@ -33,20 +33,22 @@ class IngestResult:
     inputs: list[dict] = field(default_factory=list)
 
 
-def expand_inputs(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the supported files under folders (sorted, sidecars skipped)."""
-    out: list[Path] = []
+def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Files as given, and the supported files under folders (sorted, sidecars skipped); then
+    the other files under those folders, for the caller to report (a .docx dropped without a
+    word is a document the user thinks was read). Hidden files (.DS_Store) are left out of both."""
+    files: list[Path] = []
+    skipped: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            out.extend(
-                sorted(
-                    p for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(".meta.json")
-                )
-            )
-        else:
-            out.append(path)
-    return out
+        if not path.is_dir():
+            files.append(path)
+            continue
+        for p in sorted(path.rglob("*")):
+            if not p.is_file() or p.name.endswith(".meta.json") or any(
+                    part.startswith(".") for part in p.relative_to(path).parts):
+                continue
+            (files if p.suffix.lower() in SUPPORTED_SUFFIXES else skipped).append(p)
+    return files, skipped
 
 
 def ingest_batch(
@@ -132,13 +134,16 @@ def _ingest_one(item: tuple[Path, str, DocumentMeta, Settings]) -> tuple[Path, o
     return path, outcome, time.perf_counter() - started
 
 
-def run_info(result: IngestResult, settings: Settings, versions: dict[str, str], seconds: float) -> dict:
-    """The contents of run.json."""
+def run_info(result: IngestResult, settings: Settings, versions: dict[str, str], seconds: float,
+             skipped: Iterable[Path] = ()) -> dict:
+    """The contents of run.json (`skipped`: files under the folders given that are not PDF,
+    text or HTML)."""
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": versions,
         "settings": {"pdf_backend": settings.pdf_backend, "max_passage_chars": settings.max_passage_chars},
         "inputs": result.inputs,
+        "skipped": [str(p) for p in skipped],
         "counts": {
             "inputs": len(result.inputs),
             "documents": len(result.documents),

@@ -56,6 +56,24 @@ def test_cli_names_a_file_as_it_is_named(tmp_path):
     assert missing.exit_code == 1 and "error " in missing.output and "[gone] run" in missing.output
 
 
+def test_cli_ingest_names_the_files_of_a_folder_it_cannot_read(tmp_path):
+    """A folder's files that are not PDF, text or HTML are named as skipped, on the terminal
+    and in run.json, not dropped without a word; hidden files (.DS_Store) are not."""
+    folder = _batch(tmp_path)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "act.docx").write_bytes(b"PK\x03\x04")
+    (folder / "scan").write_bytes(b"\x89PNG")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["ingest", str(folder), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "act.docx: not a PDF, text or HTML file (.docx)" in result.output
+    assert "scan: not a PDF, text or HTML file (no extension)" in result.output
+    assert "DS_Store" not in result.output and "2 skipped (not PDF, text or HTML)" in result.output
+    skipped = json.loads((out / "run.json").read_text())["skipped"]
+    assert [p.rsplit("/", 2)[-2:] for p in skipped] == [["in", "scan"], ["sub", "act.docx"]]
+
+
 def test_cli_ingest_strict_and_all_failed_exit_1(tmp_path):
     folder = _batch(tmp_path)
     assert runner.invoke(app, ["ingest", str(folder), "--out", str(tmp_path / "r1"), "--strict"]).exit_code == 1

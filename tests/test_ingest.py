@@ -38,6 +38,21 @@ def test_ingest_binary_text_file(tmp_path):
         ingest_file(path, META)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_ingest_text_saved_as_utf16(tmp_path, encoding):
+    """Word's "Unicode text" export is UTF-16 with a byte-order mark: its NUL bytes made it
+    "binary" before; the mark says how to read it."""
+    text = "LOI SUR LA SÉCURITÉ DES RÉSEAUX\n\nArticle 1\n\nLes opérateurs prennent les mesures appropriées.\n"
+    path = tmp_path / "loi.txt"
+    data = text.encode(encoding)
+    path.write_bytes(data if encoding == "utf-16" else b"\xfe\xff" + data)
+    doc = ingest_file(path, META)
+    assert "Les opérateurs prennent les mesures appropriées." in [b.text for b in doc.blocks]
+    path.write_bytes(b"\xff\xfe" + "Article 1".encode("utf-16-le") + b"\x00")  # an odd byte out
+    with pytest.raises(IngestError, match="marked UTF-16 does not decode"):
+        ingest_file(path, META)
+
+
 def test_ingest_truncated_pdf(shared_corpus, tmp_path):
     data = (shared_corpus / "us-2004-fips-199-security-categorization.pdf").read_bytes()
     path = tmp_path / "truncated.pdf"
