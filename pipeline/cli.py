@@ -334,7 +334,7 @@ def classify(
 ) -> None:
     """Tag passages with elements, modality and bearer (scores included)."""
     from .classify import classify_texts
-    from .io import read_text_rows, write_jsonl
+    from .io import split_text_rows, write_jsonl
     from .train import best_model_name, load_model
 
     source = source or Settings().default_run
@@ -346,10 +346,16 @@ def classify(
     try:
         if not source.is_file():
             raise DdlensError(source, "no such run folder or file")
-        rows = read_text_rows(source)
+        numbered, problems = split_text_rows(source)
+        rows = [row for _, row in numbered]
+        for problem in problems:
+            _flag("error", "red", f"{source}: {problem}")
+        if not rows:
+            raise DdlensError(source, "no line with an id and a text: nothing to classify")
         fitted = load_model(name, _models_dir())
     except DdlensError as exc:
         _fail(exc)
+    _warn_repeated_ids(source, numbered)
     with _progress() as progress:
         task = progress.add_task(f"classify ({name})", total=len(rows), current="")
         predictions = classify_texts([str(r["id"]) for r in rows], [str(r["text"]) for r in rows], fitted, name,
@@ -358,6 +364,18 @@ def classify(
     target = out or source.with_suffix(".predictions.jsonl")
     write_jsonl(target, ({"id": p.passage_id, **p.model_dump(exclude={"passage_id"})} for p in predictions))
     _report_tagged(predictions, name, target)
+    if problems:
+        console.print(f"{len(problems)} lines of {source} not classified (named above)")
+
+
+def _warn_repeated_ids(source: Path, rows: list[tuple[int, dict]]) -> None:
+    """Predictions are joined back by id: an id on two lines is classified twice, and said."""
+    first: dict[str, int] = {}
+    for line_no, row in rows:
+        key = str(row["id"])
+        if key in first:
+            _flag("warning", "yellow", f"{source}: line {line_no}: id {key!r} also on line {first[key]}")
+        first.setdefault(key, line_no)
 
 
 def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] = None,

@@ -59,14 +59,29 @@ def iter_jsonl(path: Path, error: type[DdlensError] = DdlensError, go_on: bool =
 
 
 def read_text_rows(path: Path, error: type[DdlensError] = DdlensError) -> list[dict]:
-    """JSON Lines of {id, text, …} (classify input, export input): a line without an id and
-    a text is an error naming the file and the line."""
-    rows = []
-    for line_no, row in iter_jsonl(path, error):
-        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
-            raise error(path, f"line {line_no}: needs an id and a text")
-        rows.append(row)
-    return rows
+    """JSON Lines of {id, text, …} (the export's input): any line without an id and a text
+    is an error naming the file and the line (the first, with how many more)."""
+    rows, problems = split_text_rows(path)
+    if problems:
+        more = f" (and {len(problems) - 1} more lines)" if len(problems) > 1 else ""
+        raise error(path, problems[0] + more)
+    return [row for _, row in rows]
+
+
+def split_text_rows(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
+    """(line number, row) for the rows of {id, text, …} JSON Lines that have both, and
+    `line N: reason` for every other line: classify reads the rest of a file and names each
+    line it could not."""
+    rows: list[tuple[int, dict]] = []
+    problems: list[str] = []
+    for line_no, row in iter_jsonl(path, go_on=True):
+        if isinstance(row, BadLine):
+            problems.append(f"line {line_no}: {row.reason}")
+        elif not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
+            problems.append(f"line {line_no}: needs an id and a text")
+        else:
+            rows.append((line_no, row))
+    return rows, problems
 
 
 def _passage_schema():

@@ -141,11 +141,24 @@ def test_classify_jsonl_keeps_order(tmp_path):
     assert out[1]["modality"] == "none" and out[1]["bearer"] == "none"
 
 
-def test_classify_bad_jsonl_line_named(tmp_path):
+def test_classify_names_each_bad_jsonl_line_and_classifies_the_rest(tmp_path):
+    """Every line that cannot be read is named (not just the first), the others are
+    classified in order, and an id given twice is said; a file with no readable line fails."""
     src = tmp_path / "in.jsonl"
-    src.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n')
+    src.write_text('{"id": 1, "text": "Operators shall notify incidents."}\n{"id": 2}\nnot json\n\n'
+                   '{"id": 3, "text": 42}\n{"id": 1, "text": "The authority shall supervise operators."}\n')
     result = runner.invoke(app, ["classify", str(src), "--model", "rules"])
-    assert result.exit_code == 1 and "in.jsonl: line 2: needs an id and a text" in result.output
+    assert result.exit_code == 0, result.output
+    for problem in ("line 2: needs an id and a text", "line 3: not JSON", "line 5: needs an id and a text"):
+        assert f"in.jsonl: {problem}" in result.output
+    assert "in.jsonl: line 6: id '1' also on line 1" in result.output
+    assert "3 lines of" in result.output and "not classified" in result.output
+    out = [json.loads(line) for line in (tmp_path / "in.predictions.jsonl").read_text().splitlines()]
+    assert [o["id"] for o in out] == ["1", "1"] and "information_exchange" in out[0]["elements"]
+    src.write_text('{"id": 2}\n')
+    result = runner.invoke(app, ["classify", str(src), "--model", "rules"])
+    assert result.exit_code == 1 and "in.jsonl: line 1: needs an id and a text" in result.output
+    assert "no line with an id and a text: nothing to classify" in result.output
 
 
 def test_classify_library_batches(small_gold):
