@@ -12,6 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DDLENS_SHARED", ROOT.parent / "shared"))
 
 
+@pytest.fixture(autouse=True)
+def _fold_cache_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's cross-validation keeps its folds in its own folder: in the project's
+    .cache/folds the next test run would read them back (and skip the fits a test watches),
+    and they would lie beside the folds of a real `ddlens train --cv`."""
+    monkeypatch.setenv("DDLENS_CACHE", str(tmp_path / "ddlens-cache"))
+
+
 @pytest.fixture(scope="session")
 def shared_corpus() -> Path:
     """../shared/corpus: read only, never copied. A missing corpus fails loudly."""
