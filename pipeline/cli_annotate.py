@@ -37,7 +37,7 @@ def _labelled_hashes(annotations: Path) -> set[str]:
     return {r.text_sha256 for r in load_annotations(files)}
 
 
-def _suggestions(run_dir: Path, n: int, strategy: str, annotations: Path):
+def _suggestions(run_dir: Path, n: int, strategy: str, annotations: Path, element: Optional[str] = None):
     from .matrix import load_run
     from .suggest import suggest
     from .train import read_card
@@ -45,34 +45,39 @@ def _suggestions(run_dir: Path, n: int, strategy: str, annotations: Path):
     run = load_run(run_dir)
     thresholds = read_card(Settings().models, run.model).get("thresholds", {})
     with console.status(f"choosing {n} passages ({strategy})…"):
-        return run, suggest(run, thresholds, _labelled_hashes(annotations), n, strategy)
+        return run, suggest(run, thresholds, _labelled_hashes(annotations), n, strategy, element=element)
 
 
 @annotate_app.command("suggest")
 def suggest_command(
     run: Path = typer.Argument(Settings().default_run, help="A classified run folder."),
     n: int = _N, strategy: str = _STRATEGY,
-    annotations: Path = typer.Option(Settings().annotations, help="Labels to leave out (every *.jsonl below)."),
+    annotations: Path = typer.Option(Settings().labels, help="Labels to leave out (every *.jsonl below; the seed set always is)."),
     out: Optional[Path] = typer.Option(None, help="JSON Lines of the chosen passages.", show_default="RUN/suggestions.jsonl"),
+    element: Optional[str] = typer.Option(None, "--element", "-e", help="Only passages that may hold this element "
+                                          "(one of its scheme cues occurs, or the model scores it at least half its "
+                                          "threshold), likeliest first: to find more of a rare one."),
 ) -> None:
     """The passages most worth labelling next: uncertain for the current model and diverse."""
     from .cite import cite_path
     from .io import write_jsonl
 
     try:
-        _, chosen = _suggestions(run, n, strategy, annotations)
+        _, chosen = _suggestions(run, n, strategy, annotations, element)
     except (DdlensError, ValueError) as exc:
         fail(exc)
     target = out or run / "suggestions.jsonl"
     write_jsonl(target, ({"id": s.passage.id, "doc_id": s.passage.doc_id, "jurisdiction": s.passage.jurisdiction,
                           "text": s.passage.text, "context": s.passage.context or "", "heading": s.passage.heading or "",
-                          "citation": cite_path(s.passage.path, s.passage.kind), "uncertainty": s.uncertainty,
+                          "citation": cite_path(s.passage.path, s.passage.kind), "likelihood" if element else "uncertainty": s.uncertainty,
                           "reason": s.reason} for s in chosen))
-    table = Table("#", "passage", "uncertain on", "u", "text")
+    table = Table("#", "passage", *(("why", "likely") if element else ("uncertain on", "u")), "text")
     for rank, s in enumerate(chosen, 1):
         table.add_row(str(rank), s.passage.id, s.reason, f"{s.uncertainty:.2f}", s.passage.text[:70])
     _print_table(table)
-    console.print(f"{len(chosen)} passages ({strategy}) → {target}")
+    console.print(f"{len(chosen)} passages ({strategy}{', ' + element if element else ''}) → {target}")
+    if element and not chosen:
+        console.print(f"no unlabelled passage of {run} shows a cue of {element} or a score of half its threshold")
 
 
 @annotate_app.command("export")
@@ -83,7 +88,7 @@ def export_command(
     ids: Optional[Path] = typer.Option(None, "--ids", help="With a run: the passage ids to export (one per line, or JSON Lines with id)."),
     select: Optional[str] = typer.Option(None, "--select", help="With a run: `suggest` exports the suggested passages."),
     n: int = _N, strategy: str = _STRATEGY,
-    annotations: Path = typer.Option(Settings().annotations, help="With --select suggest: labels to leave out."),
+    annotations: Path = typer.Option(Settings().labels, help="With --select suggest: labels to leave out."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Pre-annotations from this model.", show_default="the run's predictions, or the best model"),
     predictions: bool = typer.Option(True, "--predictions/--no-predictions",
                                      help="Include the model's pre-annotations (leave them out for blind double labelling)."),

@@ -3,6 +3,7 @@ malformed lines, changed text), agreement (checked by hand) and adjudication."""
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,8 @@ from pipeline.records import Annotation
 from pipeline.scheme import load_scheme
 from pipeline.suggest import candidates, has_content, mmr, suggest
 from pipeline.text import sha256_text
+
+ROOT = Path(__file__).resolve().parent.parent
 
 runner = CliRunner()
 TEXTS = [
@@ -197,6 +200,37 @@ def test_suggest_on_a_real_run(real_run, tmp_path):
     assert [s.passage.id for s in random_pick] == [s.passage.id for s in suggest(run, thresholds, labelled, 12, "random")]
     with pytest.raises(ValueError, match="unknown strategy"):
         suggest(run, thresholds, labelled, strategy="loudest")
+
+
+def test_suggest_hunts_for_one_element(real_run):
+    """With an element, only passages where one of its scheme cues occurs or the model gives
+    it half its threshold, cue hits first: NIS2's cross-border passages for no harm."""
+    from pipeline.models.rules import CueIndex
+
+    run = load_run(real_run)
+    thresholds = json.loads((real_run / "matrix.json").read_text())["model_card"]["thresholds"]
+    picked = suggest(run, thresholds, set(), n=10, element="no_harm")
+    assert len(picked) == 10
+    cues = CueIndex()
+    for s in picked:
+        fired = [cue for e, cue in cues.fired(s.passage.text) if e == "no_harm"]
+        score = run.predictions[s.passage.id].scores["no_harm"]
+        assert fired or score >= thresholds["no_harm"] / 2
+        assert s.reason == (f"cue: {fired[0]}" if fired else f"no_harm {score:.2f}")
+    assert picked[0].reason.startswith("cue: ") and picked[0].uncertainty >= 0.5
+    with pytest.raises(ValueError, match="unknown element 'good_fate'"):
+        suggest(run, thresholds, set(), element="good_fate")
+
+
+def test_suggest_command_leaves_out_the_gold_by_default(real_run, tmp_path):
+    """The default leaves out annotations/labels (the audit keys beside it are no labels: read
+    as labels, they had stopped the command)."""
+    out = tmp_path / "s.jsonl"
+    result = CliRunner().invoke(app, ["annotate", "suggest", str(real_run), "--n", "5", "--strategy", "random", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    gold = {r.text_sha256 for r in load_annotations(ROOT / "annotations" / "labels")}
+    assert len(rows) == 5 and not {sha256_text(r["text"]) for r in rows} & gold
 
 
 def test_cli_loop(real_run, tmp_path):
