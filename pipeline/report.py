@@ -159,7 +159,7 @@ aside#detail{flex:1;min-width:320px;max-height:80vh;overflow:auto;border-left:1p
 .ev .why{font-size:12px;color:#555;margin-top:4px}
 table.small{border-collapse:collapse;font-size:12px;margin:6px 0}table.small td,table.small th{border:1px solid #ddd;padding:2px 6px}
 #method{max-width:900px;margin-top:24px}
-#heatmap th.weak{color:#a63603}p.warn{color:#a63603}
+#heatmap th.weak{color:#a63603}p.warn,span.warn{color:#a63603}
 """
 
 _SCRIPT = r"""
@@ -246,7 +246,9 @@ function showDocs(j) {
   const docs = D.documents.filter(d => d.jurisdiction === j);
   document.getElementById('detail').innerHTML = `<h2 id="detail-title">${esc(j)}: ${docs.length} documents</h2><ul>`
     + docs.map(d => `<li class="doc"><b>${esc(d.title)}</b> (${esc(d.year ?? 'n.d.')}) · ${esc(d.kind)}`
-      + ` · ${d.pages ? esc(d.pages) + ' pages · ' : ''}${esc(d.n_passages)} passages${keeps(d) ? '' : ' · hidden by the kind filter'}</li>`).join('') + '</ul>'
+      + ` · ${d.pages ? esc(d.pages) + ' pages · ' : ''}${esc(d.n_passages)} passages${keeps(d) ? '' : ' · hidden by the kind filter'}`
+      + (d.language && d.language !== 'en' ? ` · <span class="warn">written in ${esc(d.language)}: the models learned from English passages mostly</span>` : '')
+      + '</li>').join('') + '</ul>'
     + jurisdictionNote(j);
 }
 

@@ -88,5 +88,9 @@ def test_report_in_browser(real_run, browser):
     ee = card["metrics"]["by_jurisdiction"]["ee"]
     assert (f"on the {ee['n']} labelled passages of this jurisdiction's documents" in browser.find_element(By.ID, "detail").text
             and f"bearer {ee['bearer_macro_f1']:.2f}" in browser.find_element(By.ID, "detail").text)
+    # a document in another language than English says the models may read it poorly
+    assert "written in" not in browser.find_element(By.ID, "detail").text
+    browser.execute_script("D.documents.find(d => d.jurisdiction === 'ee').language = 'sk'; showDocs('ee');")
+    assert "written in sk: the models learned from English passages mostly" in browser.find_element(By.ID, "detail").text
     assert "Method" in browser.find_element(By.ID, "method").text
     assert browser.get_log("browser") == []  # no script errors
