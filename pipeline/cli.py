@@ -477,6 +477,28 @@ def _print_levels(result) -> None:
     counts = Counter(c.level for c in result.cells)
     console.print(f"{len(result.groups)} jurisdictions × {len(result.elements)} elements from {len(result.documents)} documents "
                   f"({result.n_passages} passages): " + ", ".join(f"{level} {counts[level]}" for level in LEVELS))
+    _print_cautions(result)
+
+
+def _print_cautions(result) -> None:
+    """What a reader of the matrix should know before trusting it, said where a batch run
+    ends, since many never open the report: the elements the model finds poorly, and the
+    documents in languages it learned little of."""
+    from collections import Counter
+
+    from .export import card_summary
+    from .report import WEAK_F1, weak_elements
+    from .train import read_card
+
+    weak = weak_elements(card_summary(read_card(_models_dir(), result.model)))
+    if weak:
+        _flag("caution", "yellow", f"cross-validated F1 under {WEAK_F1} (most of their cells are likely wrong): "
+              + ", ".join(f"{e} {f1:.2f}" for e, f1 in weak.items()))
+    languages = Counter(d["language"] for d in result.documents if d.get("language") not in (None, "en", "unknown"))
+    if languages:
+        _flag("caution", "yellow", f"{sum(languages.values())} documents not in English ("
+              + ", ".join(f"{lang} {n}" for lang, n in sorted(languages.items()))
+              + "): the models learned from English passages mostly; read their cells with the evidence")
 
 
 @app.command()

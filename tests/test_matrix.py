@@ -3,6 +3,7 @@ shares and evidence), its filters, compare, diff and the files it writes."""
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -16,6 +17,8 @@ from pipeline.matrix import compare as compare_matrix
 from pipeline.matrix import coverage, diff, load_run, parse_filters, passage_level
 from pipeline.records import Passage, Prediction
 from pipeline.scheme import load_scheme
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DOCS = [
     {"doc_id": "aa-law", "jurisdiction": "aa", "title": "Cyber Act", "year": 2020, "kind": "law"},
@@ -181,6 +184,19 @@ def test_pages():
 
 
 runner = CliRunner()
+
+
+def test_cli_matrix_ends_with_what_to_be_careful_of(run_dir):
+    """Where a batch run ends, the elements the model finds poorly (from its card) and the
+    documents in other languages than English are named: many never open the report."""
+    write_jsonl(run_dir / "documents.jsonl", [{**d, "language": lang} for d, lang in zip(DOCS, ["en", "sk", "unknown", "fr"])])
+    result = runner.invoke(app, ["matrix", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    card = json.loads((ROOT / "models" / "linear" / "card.json").read_text())
+    weak = [e for e, m in card["metrics"]["per_label"].items() if m["f1"] < 0.3]
+    lines = [line for line in result.output.splitlines() if line.startswith("caution ")]
+    assert lines[0].startswith("caution cross-validated F1 under 0.3") and all(e in lines[0] for e in weak)
+    assert lines[1].startswith("caution 2 documents not in English (fr 1, sk 1)")
 
 
 def test_cli_matrix_compare_diff(run_dir, tmp_path):
