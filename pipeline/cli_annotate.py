@@ -25,6 +25,8 @@ annotate_app = typer.Typer(help="Annotators' loop: suggest, export, import, agre
 
 _STRATEGY = typer.Option("uncertainty", "--strategy", help="uncertainty (with diversity), diversity or random.")
 _N = typer.Option(50, "--n", help="How many passages.")
+_ELEMENT = typer.Option(None, "--element", "-e", help="Only passages that may hold this element (one of its scheme cues "
+                        "occurs, or the model scores it at least half its threshold), likeliest first: to find more of a rare one.")
 GOLD = "gold"  # the annotator name an audit gives the current gold label
 
 
@@ -54,9 +56,7 @@ def suggest_command(
     n: int = _N, strategy: str = _STRATEGY,
     annotations: Path = typer.Option(Settings().labels, help="Labels to leave out (every *.jsonl below; the seed set always is)."),
     out: Optional[Path] = typer.Option(None, help="JSON Lines of the chosen passages.", show_default="RUN/suggestions.jsonl"),
-    element: Optional[str] = typer.Option(None, "--element", "-e", help="Only passages that may hold this element "
-                                          "(one of its scheme cues occurs, or the model scores it at least half its "
-                                          "threshold), likeliest first: to find more of a rare one."),
+    element: Optional[str] = _ELEMENT,
 ) -> None:
     """The passages most worth labelling next: uncertain for the current model and diverse."""
     from .cite import cite_path
@@ -87,7 +87,7 @@ def export_command(
     out: Path = typer.Option(..., "--out", help="Tasks file to write (the tool's configuration goes beside it)."),
     ids: Optional[Path] = typer.Option(None, "--ids", help="With a run: the passage ids to export (one per line, or JSON Lines with id)."),
     select: Optional[str] = typer.Option(None, "--select", help="With a run: `suggest` exports the suggested passages."),
-    n: int = _N, strategy: str = _STRATEGY,
+    n: int = _N, strategy: str = _STRATEGY, element: Optional[str] = _ELEMENT,
     annotations: Path = typer.Option(Settings().labels, help="With --select suggest: labels to leave out."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Pre-annotations from this model.", show_default="the run's predictions, or the best model"),
     predictions: bool = typer.Option(True, "--predictions/--no-predictions",
@@ -97,7 +97,7 @@ def export_command(
     from .exchange import write_tasks
 
     try:
-        tasks = (_run_tasks(source, ids, select, n, strategy, annotations) if source.is_dir()
+        tasks = (_run_tasks(source, ids, select, n, strategy, annotations, element) if source.is_dir()
                  else _file_tasks(source, model if predictions else None, predictions))
         if not predictions:
             for task in tasks:
@@ -110,7 +110,8 @@ def export_command(
                   f"with pre-annotations) as {fmt} → {', '.join(map(str, written))}")
 
 
-def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int, strategy: str, annotations: Path):
+def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int, strategy: str, annotations: Path,
+               element: Optional[str] = None):
     from .cite import cite_path
     from .exchange import Task
     from .matrix import load_run
@@ -118,7 +119,7 @@ def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int
     if select not in (None, "suggest"):
         raise ValueError(f"--select {select!r}: only `suggest` is known")
     if select == "suggest":
-        run, chosen = _suggestions(run_dir, n, strategy, annotations)
+        run, chosen = _suggestions(run_dir, n, strategy, annotations, element)
         passages = [s.passage for s in chosen]
     elif ids is not None:
         run = load_run(run_dir)
