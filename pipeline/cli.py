@@ -52,8 +52,7 @@ def corpus_fetch(
     """Copy the corpus files named in the manifest from a mirror, checking each sha256."""
     mirror = mirror or default_mirror()
     if mirror is None:
-        _flag("error", "red", "no mirror: pass --mirror or set DDLENS_MIRROR")
-        raise typer.Exit(code=1)
+        _fail(ValueError("no mirror: pass --mirror or set DDLENS_MIRROR"))
     try:
         report = fetch_corpus(load_manifest(manifest), mirror, dest)
     except DdlensError as exc:
@@ -106,8 +105,7 @@ def ingest(
     Writes RUN/documents.jsonl, RUN/passages.parquet, RUN/errors.jsonl and RUN/run.json.
     """
     if backend not in BACKENDS:
-        _flag("error", "red", f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
-        raise typer.Exit(code=1)
+        _fail(ValueError(f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}"))
     given = {k: v for k, v in {"jurisdiction": jurisdiction, "kind": kind, "year": year, "title": title}.items() if v is not None}
     options = DocumentMeta(doc_id="options", **given) if given else None
     with _progress() as progress:
