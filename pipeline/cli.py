@@ -594,6 +594,18 @@ def _register_annotate() -> None:
     from .cli_annotate import annotate_app
 
     app.add_typer(annotate_app, name="annotate")
+    for group in (app, corpus_app, annotate_app):
+        _one_line_summaries(group)
+
+
+def _one_line_summaries(group: typer.Typer) -> None:
+    """A command list shows each docstring's first paragraph as one flowing line: Typer
+    keeps the source's line breaks there, mid-sentence (its own help page joins them)."""
+    import inspect
+
+    for info in group.registered_commands:
+        if info.short_help is None and info.callback is not None:
+            info.short_help = " ".join((inspect.getdoc(info.callback) or "").split("\n\n")[0].split())
 
 
 _register_annotate()
