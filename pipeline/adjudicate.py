@@ -1,5 +1,5 @@
 """Merge several annotators' labels: agreed labels pass, disagreements go to a review file
-that an adjudicator edits and imports back (`ddlens annotate import REVIEW --annotator
+that an adjudicator edits, marks reviewed and imports back (`ddlens annotate import REVIEW --annotator
 adjudicated`); an adjudicated label then wins in training (annotations.gold_labels)."""
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ def adjudicate(records: Sequence[Annotation]) -> tuple[list[Annotation], list[di
 
 
 def _review_row(records: list[Annotation]) -> dict:
-    """The majority reading as a proposal, every annotator's labels beside it."""
+    """The majority reading as a proposal, every annotator's labels beside it, and
+    `reviewed: false`: an import takes the row only once the adjudicator has set it true, so
+    a proposal nobody read (with two readers, a tie broken by name) never becomes gold."""
+    records = sorted(records, key=lambda r: r.annotator)
     n = len(records)
     votes = Counter(e for r in records for e in r.elements)
     first = records[0]
@@ -47,7 +50,7 @@ def _review_row(records: list[Annotation]) -> dict:
         "text_sha256": first.text_sha256, **({"context": first.context} if first.context else {}),
         **({"heading": first.heading} if first.heading else {}),
         "elements": sorted(e for e, k in votes.items() if k * 2 > n), "modality": modality, "bearer": bearer,
-        "fragment": sum(r.fragment for r in records) * 2 > n, "annotator": ADJUDICATOR, "note": "",
+        "fragment": sum(r.fragment for r in records) * 2 > n, "annotator": ADJUDICATOR, "note": "", "reviewed": False,
         "candidates": {r.annotator: {"elements": r.elements, "modality": r.modality, "bearer": r.bearer,
                                      "fragment": r.fragment, "note": r.note} for r in records},
     }

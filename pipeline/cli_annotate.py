@@ -102,6 +102,8 @@ def export_command(
         if not predictions:
             for task in tasks:
                 task.prediction = None
+        if not tasks:
+            raise DdlensError(ids or source, "no passages to export")
         written = write_tasks(tasks, fmt, out)
     except (DdlensError, ValueError) as exc:
         fail(exc)
@@ -182,19 +184,29 @@ def _file_tasks(path: Path, model: Optional[str], predict: bool = True):
 def import_command(
     source: Path = typer.Argument(..., help="A Label Studio JSON export, a doccano JSONL export or ddlens JSON Lines."),
     annotator: str = typer.Option(..., "--annotator", help="Who labelled (use `adjudicated` for a reviewed file)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Annotation file to write.", show_default="a new file in annotations/labels/"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Annotation file to write (an existing one only with --append).",
+                                       show_default="a new file in annotations/labels/"),
+    append: bool = typer.Option(False, "--append", help="Add the labels to an existing --out file instead of refusing to touch it."),
     run: Optional[Path] = typer.Option(None, "--run", help="Check each label against this run's current passage text."),
     fmt: Optional[str] = typer.Option(None, "--format", help="label-studio, doccano or jsonl.", show_default="detected"),
 ) -> None:
     """Labels from an annotation tool into annotations/, each checked against the scheme and
-    against the text it was given to; a task that cannot be taken is reported, not lost."""
-    from .annotations import write_annotations
+    against the text it was given to; a task that cannot be taken is reported, not lost,
+    and labels already written are never overwritten."""
+    from .annotations import load_annotations, write_annotations
     from .exchange import read_labels
     from .text import sha256_text
 
     try:
+        if source.is_dir():
+            raise DdlensError(source, "is a folder: give the exported file")
+        if out is not None and out.is_dir():
+            raise DdlensError(out, "is a folder: --out names the annotation file to write")
         if not source.is_file():
             raise DdlensError(source, "no such file")
+        if out is not None and out.exists() and not append:
+            raise DdlensError(out, "already exists: pass --append to add these labels to it, or choose another --out")
+        earlier = load_annotations(out) if out is not None and out.exists() else []
         passages = None
         if run is not None:
             from .io import read_passages
@@ -205,18 +217,23 @@ def import_command(
         fail(exc)
     for problem in result.problems:
         _flag("not imported", "red", problem)
+    for repeated in result.repeated:
+        _flag("note", "yellow", repeated)
     if result.records:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         target = out or Settings().labels / f"{annotator.replace('/', '-')}-{stamp}.jsonl"
-        write_annotations(target, result.records)
-        console.print(f"imported {len(result.records)} labels by {annotator} → {target}; {len(result.problems)} not imported, "
+        write_annotations(target, [*earlier, *result.records])
+        added = f" (after the {len(earlier)} already there)" if earlier else ""
+        console.print(f"imported {len(result.records)} labels by {annotator} → {target}{added}; {len(result.problems)} not imported, "
                       f"{result.unlabelled} tasks without labels")
+    elif not result.tasks:
+        fail(DdlensError(source, "no tasks in the file"))
     else:
         console.print(f"nothing imported: {len(result.problems)} problems, {result.unlabelled} tasks without labels")
     if result.as_suggested:
         _flag("note", "yellow", f"{result.as_suggested} of {len(result.records)} labels equal the model's "
                       "pre-annotation exactly: make sure they were read, not just accepted")
-    if not result.records and result.problems:
+    if not result.records:
         raise typer.Exit(code=1)
 
 
@@ -265,7 +282,8 @@ def adjudicate_command(
         "joins as annotator `gold`, and earlier adjudications do not settle it."),
 ) -> None:
     """Agreed labels pass; disagreements go to a review file with every annotator's labels
-    and a majority proposal: edit it, then `ddlens annotate import REVIEW --annotator adjudicated`."""
+    and a majority proposal: decide each row, set its `reviewed` to true, then `ddlens
+    annotate import REVIEW --annotator adjudicated` (a row left false is not imported)."""
     from .adjudicate import adjudicate
     from .annotations import load_annotations, write_annotations
     from .io import write_jsonl
@@ -280,7 +298,8 @@ def adjudicate_command(
     review = review or out.with_name(out.name.removesuffix(".jsonl") + ".review.jsonl")
     write_annotations(out, merged)
     write_jsonl(review, disputed)
-    console.print(f"{len(merged)} passages merged → {out}; {len(disputed)} disagreements to review → {review}")
+    console.print(f"{len(merged)} passages merged → {out}; {len(disputed)} disagreements to review → {review}"
+                  + (" (decide each, set `reviewed` to true, then import it)" if disputed else ""))
 
 
 def _with_gold(records: list[Annotation], against: Path, files: list[Path]) -> list[Annotation]:

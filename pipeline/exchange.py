@@ -25,6 +25,7 @@ from .text import sha256_text
 
 FORMATS = ("label-studio", "doccano", "jsonl")
 FRAGMENT = "fragment"
+NOTE = "note"
 
 
 @dataclass
@@ -59,6 +60,8 @@ class Imported:
     problems: list[str] = field(default_factory=list)
     unlabelled: int = 0
     as_suggested: int = 0  # records identical to the model's pre-annotation
+    repeated: list[str] = field(default_factory=list)  # a passage one annotator labelled twice, differently
+    tasks: int = 0  # tasks or lines read, labelled or not
 
 
 # -- export -------------------------------------------------------------------------------
@@ -84,7 +87,8 @@ def write_tasks(tasks: list[Task], fmt: str, out: Path) -> list[Path]:
 def label_config() -> str:
     """Label Studio's labelling interface for the scheme: the citation, the article's or
     section's title (the models read it too), the lead-in and the passage; elements as
-    multiple choice, modality and bearer as single choice, and a fragment flag."""
+    multiple choice, modality and bearer as single choice, a fragment flag and a note (why a
+    hard case was decided as it was, which adjudicators read)."""
     scheme = load_scheme()
 
     def choices(name: str, values, multiple: bool, hints: dict[str, str] | None = None) -> str:
@@ -97,33 +101,37 @@ def label_config() -> str:
             '  <Text name="context" value="$context"/>\n  <Text name="text" value="$text"/>\n'
             + choices("elements", scheme.elements, True, scheme.element_names)
             + choices("modality", scheme.modality, False) + choices("bearer", scheme.bearer, False)
-            + choices(FRAGMENT, [FRAGMENT], True) + "</View>\n")
+            + choices(FRAGMENT, [FRAGMENT], True)
+            + f'  <Header value="Note"/>\n  <TextArea name="{NOTE}" toName="text" rows="2" maxSubmissions="1"/>\n'
+            + "</View>\n")
 
 
-def _ls_result(elements: list[str], modality: str, bearer: str, fragment: bool = False,
-               scores: dict[str, float] | None = None) -> list[dict]:
+def _ls_result(elements: list[str], modality: str, bearer: str, fragment: bool = False, note: str = "",
+               scores: dict[str, dict[str, float]] | None = None) -> list[dict]:
+    """Label Studio's result items; `scores` by head (modality and bearer both have a `none`)."""
     def item(name: str, values: list[str]) -> dict:
         out = {"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": values}}
         if scores is not None:
-            out["score"] = round(min((scores.get(v, 1.0) for v in values), default=1.0), 4)
+            out["score"] = round(min((scores[name].get(v, 1.0) for v in values), default=1.0), 4)
         return out
 
     result = [item("elements", elements)] if elements else []
     result += [item("modality", [modality]), item("bearer", [bearer])]
-    return result + ([item(FRAGMENT, [FRAGMENT])] if fragment else [])
+    result += [item(FRAGMENT, [FRAGMENT])] if fragment else []
+    return result + ([{"from_name": NOTE, "to_name": "text", "type": "textarea", "value": {"text": [note]}}] if note else [])
 
 
 def _ls_task(task: Task) -> dict:
     out: dict = {"data": task.data()}
     if task.prediction is not None:
         p = task.prediction
-        scores = {**p.scores, **p.modality_scores, **p.bearer_scores}
+        scores = {"elements": p.scores, "modality": p.modality_scores, "bearer": p.bearer_scores}
         out["predictions"] = [{"model_version": p.model, "score": round(min(p.modality_scores[p.modality], p.bearer_scores[p.bearer]), 4),
                                "result": _ls_result(p.elements, p.modality, p.bearer, scores=scores)}]
         out["data"]["scores"] = json.dumps(p.scores)
     if task.labels is not None:
         r = task.labels
-        out["annotations"] = [{"result": _ls_result(r.elements, r.modality, r.bearer, r.fragment),
+        out["annotations"] = [{"result": _ls_result(r.elements, r.modality, r.bearer, r.fragment, r.note),
                                "completed_by": {"email": r.annotator}}]
     return out
 
@@ -146,6 +154,8 @@ def _doccano_line(task: Task) -> dict:
     source = task.labels or task.prediction
     out["label"] = _doccano_labels_of(source.elements, source.modality, source.bearer,
                                       getattr(source, "fragment", False)) if source else []
+    if task.labels is not None and task.labels.note:
+        out[NOTE] = task.labels.note
     if task.prediction is not None:
         out["ddlens_suggested"] = _suggested(task.prediction)
     return out
@@ -172,8 +182,8 @@ def _jsonl_line(task: Task) -> dict:
 
 def detect_format(path: Path) -> str:
     """Label Studio exports a JSON array; doccano lines carry `label`; ours carry `modality`."""
-    with path.open(encoding="utf-8") as handle:
-        head = handle.read(4096).lstrip()
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        head = handle.read(4096).lstrip("\ufeff \t\r\n")
     if head.startswith("["):
         return "label-studio"
     first = head.splitlines()[0] if head else ""
@@ -186,16 +196,23 @@ def detect_format(path: Path) -> str:
 
 def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: dict[str, str] | None = None) -> Imported:
     """Read an annotation tool's export into validated records. `passages` (id → current
-    text hash, from a run) catches labels given to a passage whose text has changed."""
-    fmt = fmt or detect_format(path)
-    result = Imported()
-    if fmt == "label-studio":
-        rows = _ls_rows(path)
-    elif fmt in ("doccano", "jsonl"):
-        rows = _jsonl_rows(path, fmt)
-    else:
+    text hash, from a run) catches labels given to a passage whose text has changed.
+
+    A `--format` the file plainly is not (a JSON array read as lines, or lines read as an
+    array) is an error rather than a report of every line. Where a task holds several
+    annotations by different people, every record of the file is named `annotator/person`,
+    so one person keeps one name throughout."""
+    detected = detect_format(path)
+    fmt = fmt or detected
+    if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
+    if fmt != detected and "label-studio" in (fmt, detected) or {fmt, detected} == {"jsonl", "doccano"} and _has_rows(path):
+        raise AnnotationError(path, f"this looks like a {detected} file, not {fmt}: leave --format out, or pass --format {detected}")
+    rows = list(_ls_rows(path) if fmt == "label-studio" else _jsonl_rows(path, fmt))
+    several = any(isinstance(row, dict) and len({labels["by"] for labels in row["labels"] if labels}) > 1 for _, row in rows)
+    result = Imported()
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    seen: dict[tuple[str, str], tuple[str, tuple]] = {}
     for where, row in rows:
         if isinstance(row, str):
             result.problems.append(f"{where}: {row}")
@@ -204,10 +221,10 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
             if labels is None:
                 result.unlabelled += 1
                 continue
-            who = annotator if labels.get("by") in (None, "") or len(row["labels"]) == 1 else f"{annotator}/{labels['by']}"
-            problem = _check_text(row, passages)
+            who = f"{annotator}/{labels['by']}" if several and labels.get("by") not in (None, "") else annotator
+            problem = _check_row(row, passages)
             if problem:
-                result.problems.append(f"{where} ({row.get('id', '?')}): {problem}")
+                result.problems.append(f"{where} ({row.get('id') or '?'}): {problem}")
                 continue
             try:
                 record = Annotation(id=str(row["id"]), doc_id=str(row.get("doc_id") or ""), jurisdiction=str(row.get("jurisdiction") or ""),
@@ -220,15 +237,38 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
                 first = exc.errors()[0]
                 result.problems.append(f"{where} ({row.get('id', '?')}): {first['msg'].removeprefix('Value error, ')}")
                 continue
+            key = (record.annotator, record.text_sha256)
+            if key in seen and seen[key][1] != _label_tuple(record):
+                result.repeated.append(f"{where} ({record.id}): labelled again by {record.annotator}, differently "
+                                       f"(first at {seen[key][0]}); agreement and adjudicate take the later one")
+            seen[key] = (where.rsplit(": ", 1)[-1], _label_tuple(record))
             result.records.append(record)
             suggested = row.get("suggested")
-            if suggested and (sorted(suggested["elements"]), suggested["modality"], suggested["bearer"]) == (
+            if suggested and not record.fragment and (sorted(suggested["elements"]), suggested["modality"], suggested["bearer"]) == (
                     sorted(record.elements), record.modality, record.bearer):
                 result.as_suggested += 1
+    result.tasks = len(rows)
     return result
 
 
-def _check_text(row: dict, passages: dict[str, str] | None) -> str:
+def _label_tuple(record: Annotation) -> tuple:
+    return sorted(record.elements), record.modality, record.bearer, record.fragment
+
+
+def _has_rows(path: Path) -> bool:
+    """Whether the first line of a JSON Lines file could hold a task at all (so a blank or
+    broken file is reported line by line, not as the wrong format)."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        first = handle.readline().lstrip("\ufeff")
+    try:
+        return isinstance(json.loads(first), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _check_row(row: dict, passages: dict[str, str] | None) -> str:
+    if row.get("id") in (None, "") or not str(row["id"]).strip():
+        return "no passage id (passage_id): was this task exported by ddlens?"
     if not isinstance(row.get("text"), str) or not row["text"].strip():
         return "no text"
     if not row.get("text_sha256"):
@@ -247,7 +287,7 @@ def _check_text(row: dict, passages: dict[str, str] | None) -> str:
 def _ls_rows(path: Path):
     """(where, row | problem) per Label Studio task; each annotation becomes one labels dict."""
     try:
-        tasks = json.loads(path.read_text(encoding="utf-8"))
+        tasks = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AnnotationError(path, f"not a Label Studio JSON export: {exc}") from exc
     if not isinstance(tasks, list):
@@ -258,8 +298,8 @@ def _ls_rows(path: Path):
         if not isinstance(data, dict):
             yield where, "no task data"
             continue
-        annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
         try:
+            annotations = [a for a in _objects(task.get("annotations"), "annotation") if not a.get("was_cancelled")]
             labels = [_ls_labels(a) for a in annotations] or [None]
         except ValueError as exc:
             yield where, str(exc)
@@ -270,30 +310,48 @@ def _ls_rows(path: Path):
                       "suggested": _ls_suggested(task)}
 
 
-def _ls_choices(result: list) -> dict[str, list[str]]:
+def _objects(value, what: str) -> list[dict]:
+    """A list of JSON objects from a tool's export, or a ValueError saying what is malformed."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError(f"malformed task: {what}s are not a list of objects")
+    return value
+
+
+def _ls_choices(result) -> dict[str, list[str]]:
+    """Chosen values by control name: `choices` items, and a text area's lines (the note)."""
     chosen: dict[str, list[str]] = {}
-    for item in result:
-        if item.get("type") == "choices":
-            chosen.setdefault(item["from_name"], []).extend(item.get("value", {}).get("choices", []))
+    for item in _objects(result, "result item"):
+        kind, name, value = item.get("type"), item.get("from_name"), item.get("value")
+        if kind not in ("choices", "textarea"):
+            continue
+        values = value.get("choices" if kind == "choices" else "text") if isinstance(value, dict) else None
+        if not isinstance(name, str) or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"malformed task: a {kind} result without from_name or a list of values")
+        chosen.setdefault(name, []).extend(values)
     return chosen
 
 
 def _ls_labels(annotation: dict) -> dict:
-    chosen = _ls_choices(annotation.get("result") or [])
+    chosen = _ls_choices(annotation.get("result"))
     by = annotation.get("completed_by")
     by = by.get("email") if isinstance(by, dict) else by
-    return _labels(chosen.get("elements", []), chosen.get("modality", []), chosen.get("bearer", []),
-                   FRAGMENT in chosen.get(FRAGMENT, []), by)
+    return {**_labels(chosen.get("elements", []), chosen.get("modality", []), chosen.get("bearer", []),
+                      FRAGMENT in chosen.get(FRAGMENT, []), by), "note": "\n".join(chosen.get(NOTE, [])).strip()}
 
 
 def _ls_suggested(task: dict) -> dict | None:
     """The pre-annotation: in the task as we wrote it, or (in Label Studio's export, where
-    `predictions` are ids) inside the annotation made from it."""
+    `predictions` are ids) inside the annotation made from it. A malformed one counts as none."""
     predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
-    predictions += [a["prediction"] for a in task.get("annotations") or [] if isinstance(a.get("prediction"), dict)]
-    if not predictions:
+    predictions += [a["prediction"] for a in task.get("annotations") or [] if isinstance(a, dict) and isinstance(a.get("prediction"), dict)]
+    try:
+        chosen = _ls_choices(predictions[0].get("result")) if predictions else None
+    except ValueError:
+        chosen = None
+    if chosen is None:
         return None
-    chosen = _ls_choices(predictions[0].get("result") or [])
     return {"elements": chosen.get("elements", []), "modality": (chosen.get("modality") or [None])[0],
             "bearer": (chosen.get("bearer") or [None])[0]}
 
@@ -321,11 +379,16 @@ def _jsonl_rows(path: Path, fmt: str):
         except (ValueError, TypeError) as exc:
             yield where, str(exc)
             continue
+        if fmt == "jsonl" and row.get("reviewed") is False:
+            yield where, "not reviewed yet (reviewed: false): decide the labels, then set reviewed to true"
+            continue
         suggested = row.get("suggested") or row.get("ddlens_suggested")
-        yield where, {"id": row.get("id") if fmt == "jsonl" else row.get("passage_id", row.get("id")),
+        meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
+        # doccano keeps our fields beside its own integer `id` (or under `meta`)
+        yield where, {"id": row.get("id") if fmt == "jsonl" else row.get("passage_id", meta.get("passage_id")),
                       "doc_id": row.get("doc_id"), "jurisdiction": row.get("jurisdiction"), "text": row.get("text"),
-                      "text_sha256": row.get("text_sha256"), "context": row.get("context"), "heading": row.get("heading"),
-                      "labels": [labels], "suggested": suggested}
+                      "text_sha256": row.get("text_sha256", meta.get("text_sha256")), "context": row.get("context"),
+                      "heading": row.get("heading"), "labels": [labels], "suggested": suggested}
 
 
 def _doccano_row_labels(row: dict) -> dict | None:
@@ -348,7 +411,7 @@ def _doccano_row_labels(row: dict) -> dict | None:
             fragment = True
         else:
             raise ValueError(f"unknown label {name!r}")
-    return _labels(elements, modality, bearer, fragment)
+    return {**_labels(elements, modality, bearer, fragment), "note": str(row.get(NOTE) or "")}
 
 
 def _jsonl_row_labels(row: dict) -> dict | None:

@@ -43,19 +43,27 @@ class BadLine:
 
 
 def iter_jsonl(path: Path, error: type[DdlensError] = DdlensError, go_on: bool = False) -> Iterator[tuple[int, object]]:
-    """(line number, parsed value) for each non-blank line; a line that is not JSON raises
-    `error` naming the file and the line, or with `go_on` comes as a BadLine."""
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+    """(line number, parsed value) for each non-blank line; a line that is not JSON (or not
+    UTF-8) raises `error` naming the file and the line, or with `go_on` comes as a BadLine,
+    so one bad line costs only itself."""
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
             try:
-                value = json.loads(line)
+                line = raw.decode("utf-8")
+                if line_no == 1:
+                    line = line.removeprefix("\ufeff")  # a byte-order mark from Windows tools
+                value = json.loads(line) if line.strip() else None
+            except UnicodeDecodeError as exc:
+                reason = f"not UTF-8 text (byte {exc.start + 1} of the line)"
             except json.JSONDecodeError as exc:
-                if not go_on:
-                    raise error(path, f"line {line_no}: not JSON ({exc.msg})") from exc
-                value = BadLine(f"not JSON ({exc.msg})")
-            yield line_no, value
+                reason = f"not JSON ({exc.msg} at column {exc.colno})"
+            else:
+                if line.strip():
+                    yield line_no, value
+                continue
+            if not go_on:
+                raise error(path, f"line {line_no}: {reason}")
+            yield line_no, BadLine(reason)
 
 
 def read_text_rows(path: Path, error: type[DdlensError] = DdlensError) -> list[dict]:

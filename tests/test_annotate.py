@@ -13,10 +13,11 @@ from pipeline.adjudicate import adjudicate
 from pipeline.agreement import agreement
 from pipeline.annotations import ADJUDICATOR, gold_labels, load_annotations, write_annotations
 from pipeline.cli import app
+from pipeline.errors import AnnotationError
 from pipeline.exchange import Task, label_config, read_labels, write_tasks
 from pipeline.io import read_passages
 from pipeline.matrix import load_run
-from pipeline.records import Annotation
+from pipeline.records import Annotation, Prediction
 from pipeline.scheme import load_scheme
 from pipeline.suggest import candidates, has_content, mmr, suggest
 from pipeline.text import sha256_text
@@ -81,7 +82,12 @@ def test_adjudicate_merge_review_and_import_back(tmp_path):
     assert set(review[0]["candidates"]) == {"a", "b", "c"} and review[0]["annotator"] == ADJUDICATOR
 
     review_file = tmp_path / "review.jsonl"
+    review_file.write_text(json.dumps(review[0]) + "\n")
+    unread = read_labels(review_file, ADJUDICATOR)  # a proposal nobody decided never becomes gold
+    assert not unread.records and unread.problems == [
+        f"{review_file}: line 1: not reviewed yet (reviewed: false): decide the labels, then set reviewed to true"]
     review[0]["elements"] = ["information_exchange", "necessary_measures"]  # the adjudicator's decision
+    review[0]["reviewed"] = True
     review_file.write_text(json.dumps(review[0]) + "\n")
     back = read_labels(review_file, ADJUDICATOR)
     assert not back.problems and back.records[0].annotator == ADJUDICATOR
@@ -93,6 +99,7 @@ def test_adjudicate_merge_review_and_import_back(tmp_path):
 def test_export_import_round_trip(tmp_path, fmt):
     records = [_ann(0, "a", ["necessary_measures", "state_of_the_art"]), _ann(1, "a", ["information_exchange"], "result", "operator"),
                _ann(2, "a", [], "none", "none", fragment=True)]
+    records[1] = records[1].model_copy(update={"note": "notify: exchange with the CSIRT"})
     lead_ins = ["", "Member States shall ensure that:", ""]
     headings = ["Reporting obligations", "", ""]
     tasks = [Task(r.id, r.doc_id, r.jurisdiction, r.text, context, heading=heading, labels=r)
@@ -105,8 +112,42 @@ def test_export_import_round_trip(tmp_path, fmt):
     assert [(r.id, sorted(r.elements), r.modality, r.bearer, r.fragment) for r in back.records] == key
     # the lead-in the annotator read travels with the label (evaluation reports such points apart)
     assert [r.context for r in back.records] == [None, "Member States shall ensure that:", None]
-    # and so does the title the models read before the text
+    # and so does the title the models read before the text, and the annotator's note
     assert [r.heading for r in back.records] == ["Reporting obligations", None, None]
+    assert [r.note for r in back.records] == ["", "notify: exchange with the CSIRT", ""]
+
+
+def test_import_command_never_overwrites_labels(tmp_path):
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([_ls_task(0, [_ls_annotation("conduct", "state")])]))
+    out = tmp_path / "labels.jsonl"
+    args = ["annotate", "import", str(export), "--annotator", "alice", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    export.write_text(json.dumps([_ls_task(1, [_ls_annotation("result", "operator")])]))
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "already exists: pass --append" in again.output
+    assert [r.id for r in load_annotations(out)] == ["doc:p0"]
+    appended = runner.invoke(app, [*args, "--append"])
+    assert appended.exit_code == 0 and "after the 1 already there" in appended.output
+    assert [r.id for r in load_annotations(out)] == ["doc:p0", "doc:p1"]
+
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    result = runner.invoke(app, ["annotate", "import", str(empty), "--annotator", "a", "--out", str(tmp_path / "e.jsonl")])
+    assert result.exit_code == 1 and "no tasks in the file" in result.output
+    result = runner.invoke(app, ["annotate", "import", str(tmp_path), "--annotator", "a", "--out", str(tmp_path / "e.jsonl")])
+    assert result.exit_code == 1 and "is a folder" in result.output
+
+
+def test_label_studio_pre_annotation_scores_each_head_apart(tmp_path):
+    """Modality and bearer both have a `none`: each choice shows its own head's score."""
+    prediction = Prediction(passage_id="doc:p2", model="linear", elements=[], scores={"risk_assessment": 0.1},
+                            modality="none", modality_scores={"none": 0.955, "conduct": 0.04, "result": 0.005},
+                            bearer="none", bearer_scores={"none": 0.9472, "state": 0.05, "operator": 0.002, "other": 0.0008})
+    out = tmp_path / "tasks.json"
+    write_tasks([Task("doc:p2", "doc", "xx", TEXTS[2], prediction=prediction)], "label-studio", out)
+    items = {i["from_name"]: i["score"] for i in json.loads(out.read_text())[0]["predictions"][0]["result"]}
+    assert items == {"modality": 0.955, "bearer": 0.9472}
 
 
 def test_label_studio_config_covers_the_scheme():
@@ -150,7 +191,75 @@ def test_import_reports_bad_tasks_and_keeps_the_rest(tmp_path):
     result = read_labels(doccano, "bob")
     assert [r.elements for r in result.records] == [["information_exchange"]]
     assert [p.split(": ", 1)[1] for p in result.problems] == [
-        "line 2: not JSON (Expecting property name enclosed in double quotes)", "line 3: unknown label 'colour:red'"]
+        "line 2: not JSON (Expecting property name enclosed in double quotes at column 2)", "line 3: unknown label 'colour:red'"]
+
+
+def test_adjudication_proposal_does_not_depend_on_file_order():
+    a, b = _ann(1, "a", ["information_exchange"], "result", "operator"), _ann(1, "b", [], "conduct", "state")
+    assert adjudicate([a, b])[1] == adjudicate([b, a])[1]
+
+
+def _ls_task(i: int, annotations) -> dict:
+    return {"data": {"text": TEXTS[i], "passage_id": f"doc:p{i}", "doc_id": "doc", "jurisdiction": "xx",
+                     "text_sha256": sha256_text(TEXTS[i])}, "annotations": annotations}
+
+
+def _ls_annotation(modality: str, bearer: str, by=1, elements=(), note: str = "") -> dict:
+    result = [{"from_name": "modality", "type": "choices", "value": {"choices": [modality]}},
+              {"from_name": "bearer", "type": "choices", "value": {"choices": [bearer]}}]
+    result += [{"from_name": "elements", "type": "choices", "value": {"choices": list(elements)}}] if elements else []
+    result += [{"from_name": "note", "type": "textarea", "value": {"text": [note]}}] if note else []
+    return {"completed_by": by, "result": result}
+
+
+def test_import_survives_malformed_label_studio_tasks(tmp_path):
+    """What a hand-edited or foreign export can hold: each bad task is named, the rest imported."""
+    good = _ls_task(0, [_ls_annotation("conduct", "state", note="shall ensure: conduct")])
+    no_from = _ls_task(1, [{"result": [{"type": "choices", "value": {"choices": ["conduct"]}}]}])
+    null_value = _ls_task(2, [{"result": [{"from_name": "modality", "type": "choices", "value": None}]}])
+    not_object = _ls_task(3, ["an annotation"])
+    no_id = _ls_task(1, [_ls_annotation("result", "operator")])
+    del no_id["data"]["passage_id"]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([good, no_from, null_value, not_object, no_id]))
+    result = read_labels(export, "alice")
+    assert [(r.id, r.note) for r in result.records] == [("doc:p0", "shall ensure: conduct")]
+    assert [p.split(": ", 1)[1] for p in result.problems] == [
+        "task 2: malformed task: a choices result without from_name or a list of values",
+        "task 3: malformed task: a choices result without from_name or a list of values",
+        "task 4: malformed task: annotations are not a list of objects",
+        "task 5 (?): no passage id (passage_id): was this task exported by ddlens?"]
+
+
+def test_import_names_each_person_of_a_shared_task_alike(tmp_path):
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([_ls_task(0, [_ls_annotation("conduct", "state", 1), _ls_annotation("conduct", "state", 2)]),
+                                  _ls_task(1, [_ls_annotation("result", "operator", 1)]),
+                                  _ls_task(1, [_ls_annotation("conduct", "operator", 1)])]))
+    result = read_labels(export, "alice")
+    assert [r.annotator for r in result.records] == ["alice/1", "alice/2", "alice/1", "alice/1"]
+    assert result.repeated == [f"{export}: task 3 (doc:p1): labelled again by alice/1, differently (first at task 2); "
+                               "agreement and adjudicate take the later one"]
+
+
+def test_import_refuses_the_wrong_format_and_bad_bytes(tmp_path):
+    ls = tmp_path / "export.json"
+    ls.write_text(json.dumps([_ls_task(0, [_ls_annotation("conduct", "state")])]))
+    with pytest.raises(AnnotationError, match="looks like a label-studio file, not doccano"):
+        read_labels(ls, "a", "doccano")
+    doccano = tmp_path / "doccano.jsonl"
+    line = {"text": TEXTS[1], "passage_id": "doc:p1", "text_sha256": sha256_text(TEXTS[1]),
+            "label": ["modality:result", "bearer:operator"], "note": "a hard case"}
+    latin1 = json.dumps({**line, "note": "café"}, ensure_ascii=False).encode("latin-1")  # one line saved by another tool
+    doccano.write_bytes(json.dumps(line).encode() + b"\n" + latin1 + b"\n"
+                        + json.dumps({**line, "id": 17, "passage_id": None}).encode() + b"\n")  # doccano's own id is no passage id
+    with pytest.raises(AnnotationError, match="looks like a doccano file, not jsonl"):
+        read_labels(doccano, "a", "jsonl")
+    result = read_labels(doccano, "a")
+    assert [(r.id, r.note) for r in result.records] == [("doc:p1", "a hard case")]
+    assert [p.split(": ", 1)[1] for p in result.problems] == [
+        f"line 2: not UTF-8 text (byte {latin1.index('é'.encode('latin-1')) + 1} of the line)",
+        "line 3 (?): no passage id (passage_id): was this task exported by ddlens?"]
 
 
 def test_import_checks_the_current_passage(tmp_path, real_run):

@@ -116,7 +116,7 @@ def test_cli_audit_adjudicate_against_gold_and_report(small_gold, tmp_path):
     assert result.exit_code == 0 and "1 disagreements to review" in result.output, result.output
     review = [json.loads(line) for line in (tmp_path / "merged.review.jsonl").read_text().splitlines()]
     assert review[0]["id"] == changed_id and set(review[0]["candidates"]) == {"gold", "auditor"}
-    decided = {**{k: v for k, v in review[0].items() if k != "candidates"},
+    decided = {**{k: v for k, v in review[0].items() if k not in ("candidates", "reviewed")},
                "elements": ["necessary_measures"], "modality": "result", "bearer": "state",
                "created": "2026-11-27T00:00:00+00:00"}
     (labels / "audit-01-adjudicated.jsonl").write_text(json.dumps(decided) + "\n")

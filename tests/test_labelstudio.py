@@ -97,6 +97,8 @@ def test_label_studio_round_trip(label_studio, real_run, tmp_path):
                                                               ([], "none", "none")]):
         result = [{"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": values}}
                   for name, values in (("elements", elements), ("modality", [modality]), ("bearer", [bearer])) if values]
+        if elements:  # the annotator says why, in the note box of our configuration
+            result.append({"from_name": "note", "to_name": "text", "type": "textarea", "value": {"text": ["a hard case"]}})
         made = api.post(f"{label_studio}/api/tasks/{task['id']}/annotations/", json={"result": result})
         assert made.status_code == 201, made.text
         given[task["data"]["passage_id"]] = (sorted(elements), modality, bearer)
@@ -111,3 +113,4 @@ def test_label_studio_round_trip(label_studio, real_run, tmp_path):
     records = load_annotations(tmp_path / "labels.jsonl")
     assert {r.id: (sorted(r.elements), r.modality, r.bearer) for r in records} == given
     assert all(r.annotator == "tester" for r in records)
+    assert sorted(r.note for r in records) == ["", "a hard case"]
