@@ -26,7 +26,7 @@ _ARTICLE = re.compile(
     r"(?:\s*[.:—–-]?\s*(.*))?$",
     re.S,
 )
-_ANNEX = re.compile(r"^(?:ANNEX|Annex|SCHEDULE|Schedule|Príloha|PRÍLOHA)\s*([IVXLC]+|\d+)?\b\.?\s*(.*)$", re.S)
+_ANNEX = re.compile(r"^(?:ANNEX|Annex|SCHEDULE|Schedule|Príloha|PRÍLOHA)\s*(?:N[º°o]\.?\s*)?([IVXLC]+|\d+|[A-Z](?![A-Za-z]))?\b\.?\s*(.*)$", re.S)
 _PARAGRAPH = re.compile(r"^(?:(\d{1,3})\.|\((\d{1,3}[a-z]?)\))\s+(\S.*)$", re.S)
 _POINT = re.compile(r"^\(?([a-z]{1,2}|[ivx]{1,6})\)\s+(\S.*)$", re.S)
 # Commonwealth acts: "2.—(1) In this Act…" opens section 2 (the dash is the tell)
@@ -37,6 +37,7 @@ _LAW_KINDS = {"law", "act", "regulation", "decree", "ordinance"}
 _NUMBERED_HEADING = re.compile(r"^((?:\d+\.)*\d+)\.?\s+(\S.{0,150})$", re.S)
 _BULLET = re.compile(r"^[•▪●◦‣∙·\-–—*]\s+")
 _TERMINAL = (".", ";", "?", "!", "。")
+CONTENTS_SHARE = 0.2  # the share of a document's blocks a contents page may reach into
 _CONTEXT_MAX = 600  # a lead-in longer than this keeps its opening (the bearer) and its end
 # an EU act's endnote: "(12) Regulation (EU) 2019/881 … (OJ L 151, 7.6.2019, p. 15)."
 _OJ_NOTE = re.compile(r"^\((\d{1,3})\)\s+(?:OJ [LC]\b|.{0,400}\(OJ [LC] [\d/ ]+,|Position of the European Parliament)", re.S)
@@ -76,6 +77,7 @@ def segment_document(doc: Document, max_chars: int = 2000) -> list[Passage]:
 def _structure(doc: Document) -> list[_Unit]:
     """Walk the blocks once, keeping a stack of headings and the open article/paragraph."""
     body = [b for b in doc.blocks if b.kind != BlockKind.footnote]
+    contents = _annex_contents_entries(body)
     units: list[_Unit] = []
     levels: list[str] = []  # chapter/title/part path
     sections: list[tuple[int, str]] = []  # strategy headings: (level, label)
@@ -105,7 +107,7 @@ def _structure(doc: Document) -> list[_Unit]:
             return levels + [article]
         return [label for _, label in sections] or list(levels)
 
-    for block in body:
+    for index, block in enumerate(body):
         text = block.text.strip()
         marginal_before = bool(prev_text) and len(prev_text) < 120 and not prev_text.endswith(_TERMINAL + (":", ","))
         prev_text = text
@@ -154,10 +156,12 @@ def _structure(doc: Document) -> list[_Unit]:
             close()
             levels = [lv for lv in levels if _level_depth(lv) < 2] + [f"Section {match.group(2)}"]
             continue
-        match = _ANNEX.match(text)
-        if match and len(text) < 160 and (match.group(1) or text.isupper() or block.kind == BlockKind.heading) and seen_article | in_recitals | (block.kind == BlockKind.heading):
+        match = _annex_heading(text, block)
+        if match and index in contents:
+            continue  # the contents page's line for an annex that opens further on
+        if match and seen_article | in_recitals | (block.kind == BlockKind.heading):
             close()
-            annex = f"Annex {match.group(1)}" if match.group(1) else "Annex"
+            annex = _annex_label(match)
             article, levels, para_counter, in_endnotes = None, [], 0, False
             continue
         match = _ARTICLE.match(text)
@@ -238,6 +242,33 @@ def _structure(doc: Document) -> list[_Unit]:
                         heading=sections[-1][1] if sections else None)
     close()
     return units
+
+
+def _annex_heading(text: str, block: Block) -> re.Match | None:
+    match = _ANNEX.match(text)
+    if match and len(text) < 160 and (match.group(1) or text.isupper() or block.kind == BlockKind.heading):
+        return match
+    return None
+
+
+def _annex_label(match: re.Match) -> str:
+    return f"Annex {match.group(1)}" if match.group(1) else "Annex"
+
+
+def _annex_contents_entries(body: list[Block]) -> set[int]:
+    """Indices of annex headings announced again further on: a contents page lists "Annex A
+    – Guidance…" long before the annex opens, and taken for the annex it would put every
+    passage between the two (a whole code of practice, a whole policy) under it."""
+    last: dict[str, int] = {}
+    seen: list[tuple[int, str]] = []
+    for index, block in enumerate(body):
+        match = _annex_heading(block.text.strip(), block)
+        if match:
+            label = _annex_label(match)
+            last[label] = index
+            seen.append((index, label))
+    # contents pages come first: an annex announced twice in the body is left alone
+    return {index for index, label in seen if last[label] > index and index < len(body) * CONTENTS_SHARE}
 
 
 def _is_article_heading(match: re.Match[str], text: str, block: Block) -> bool:

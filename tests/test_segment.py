@@ -75,6 +75,22 @@ def test_segment_strategy_sections_and_pages(corpus_passages):
     assert all(p.page_start is not None and p.page_start <= p.page_end for p in passages)
 
 
+@pytest.mark.parametrize("name, annexes, body", [
+    ("sg-2022-cybersecurity-code-of-practice-cii.pdf", {"Annex A"}, "3.8.3 The CII shall include terms"),
+    ("cl-2017-national-cybersecurity-policy.txt", {"Annex 1", "Annex 2"}, "In light of this reality"),
+    ("gb-2011-cyber-security-strategy.txt", {"Annex A"}, "1.5 The UK has positively adopted"),
+])
+def test_segment_contents_lines_of_annexes_open_no_annex(name, annexes, body, corpus_passages):
+    """A contents page lists each annex long before it opens: taken for the annex, it put a
+    whole code of practice (325 of 348 passages) and a whole policy under "Annex"."""
+    passages = corpus_passages(name)
+    assert {p.path[0] for p in passages if p.path[0].startswith("Annex")} == annexes
+    clause = next(p for p in passages if p.text.startswith(body))
+    assert not clause.path[0].startswith("Annex") and clause.kind != "annex"
+    annexed = [p for p in passages if p.path[0].startswith("Annex")]
+    assert annexed and all(p.char_start > clause.char_start for p in annexed)  # the annexes close the document
+
+
 def test_segment_bullets_stay_with_their_lead_in():
     blocks = [
         Block(text="1. Objectives", kind=BlockKind.heading),
