@@ -13,6 +13,7 @@ _CONTAINER = re.compile(r"^(?:Chapter|Part|Title|Book|Addendum|Appendix)\s+\S+",
 _NUMBER = re.compile(r"^\d+[a-z]?$")
 _POINT = re.compile(r"^\(?([a-z]{1,3}|[ivx]{1,5}|\d+[a-z]?)\)$|^[a-z]$")
 _COUNTED = re.compile(r"^(para|subpara)\s+(\d+)$")
+_PIECE = re.compile(r"-(\d+)$")  # segment.py's suffix for a second passage with the same path
 SPECIAL = {"title": "Title", "closing": "Closing formula"}
 HEADING_CHARS = 60
 
@@ -29,6 +30,14 @@ def cite_path(path: list[str] | tuple[str, ...], kind: str = "") -> str:
     for part in parts[start + 1 :]:
         out += _suffix(part)
     return out
+
+
+def cite_passage(passage) -> str:
+    """A passage's citation, told apart from the passages sharing its path: a paragraph cut
+    at its sentences, or two paragraphs a document numbers alike, gets ", part N" from its
+    id's suffix (`…:p1-2`), so each citation names one passage."""
+    piece = _PIECE.search(passage.id.rsplit(":", 1)[-1])
+    return cite_path(passage.path, passage.kind) + (f", part {piece.group(1)}" if piece else "")
 
 
 def cite_pages(page_start: int | None, page_end: int | None) -> str:

@@ -441,7 +441,7 @@ def matrix(
     run: Path = typer.Argument(Settings().default_run, help="A classified run folder."),
     kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, jurisdictions: Optional[str] = _JURISDICTIONS,
     min_score: float = _MIN_SCORE,
-    evidence: int = typer.Option(5, help="Evidence passages kept per cell."),
+    evidence: int = typer.Option(5, min=1, help="Evidence passages kept per cell."),
     out: Optional[Path] = typer.Option(None, help="Folder for the files.", show_default="the run folder"),
 ) -> None:
     """Coverage of jurisdiction × element, with the evidence behind every cell.
@@ -502,7 +502,7 @@ def _print_cautions(result) -> None:
 @app.command()
 def compare(
     run: Path = typer.Argument(..., help="A classified run folder."),
-    jurisdictions: list[str] = typer.Argument(..., help="Jurisdiction codes: ee fi eu …"),
+    jurisdictions: list[str] = typer.Argument(..., help="Jurisdiction codes: ee fi eu … (or ee,fi,eu)."),
     kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, min_score: float = _MIN_SCORE,
     as_json: bool = typer.Option(False, "--json", help="Print the cells and their evidence as JSON."),
 ) -> None:
@@ -510,6 +510,7 @@ def compare(
     import json as json_
 
     from .matrix import compare as compare_
+    from .matrix import jurisdiction_codes
 
     filters = _filters(kind, years, None, min_score)
     data = _load_run(run)
@@ -517,6 +518,9 @@ def compare(
         result = compare_(data, jurisdictions, filters)
     except DdlensError as exc:
         _fail(exc)
+    left_out = [j for j in jurisdiction_codes(jurisdictions) if j not in result.groups]
+    if left_out:
+        _flag("note", "yellow", f"no document of {', '.join(left_out)} under --kind/--years: left out")
     if as_json:
         typer.echo(json_.dumps(result.to_json(), ensure_ascii=False, indent=1))
         return

@@ -59,7 +59,7 @@ def suggest_command(
     element: Optional[str] = _ELEMENT,
 ) -> None:
     """The passages most worth labelling next: uncertain for the current model and diverse."""
-    from .cite import cite_path
+    from .cite import cite_passage
     from .io import write_jsonl
 
     try:
@@ -69,7 +69,7 @@ def suggest_command(
     target = out or run / "suggestions.jsonl"
     write_jsonl(target, ({"id": s.passage.id, "doc_id": s.passage.doc_id, "jurisdiction": s.passage.jurisdiction,
                           "text": s.passage.text, "context": s.passage.context or "", "heading": s.passage.heading or "",
-                          "citation": cite_path(s.passage.path, s.passage.kind), "likelihood" if element else "uncertainty": s.uncertainty,
+                          "citation": cite_passage(s.passage), "likelihood" if element else "uncertainty": s.uncertainty,
                           "reason": s.reason} for s in chosen))
     table = Table("#", "passage", *(("why", "likely") if element else ("uncertain on", "u")), "text")
     for rank, s in enumerate(chosen, 1):
@@ -114,7 +114,7 @@ def export_command(
 
 def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int, strategy: str, annotations: Path,
                element: Optional[str] = None):
-    from .cite import cite_path
+    from .cite import cite_passage
     from .exchange import Task
     from .matrix import load_run
 
@@ -133,7 +133,7 @@ def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int
         passages = [by_id[i] for i in wanted]
     else:
         raise ValueError("with a run folder, give --ids FILE or --select suggest")
-    return [Task(p.id, p.doc_id, p.jurisdiction, p.text, p.context or "", cite_path(p.path, p.kind), p.heading or "",
+    return [Task(p.id, p.doc_id, p.jurisdiction, p.text, p.context or "", cite_passage(p), p.heading or "",
                  prediction=run.predictions.get(p.id)) for p in passages]
 
 

@@ -116,9 +116,27 @@ def write_passages(path: Path, passages: list[Passage]) -> None:
 
 
 def read_passages(path: Path) -> list[Passage]:
+    return [_valid(path, i, Passage.model_validate, row, "ingest") for i, row in enumerate(_parquet_rows(path, "ingest"), 1)]
+
+
+def _parquet_rows(path: Path, command: str) -> list[dict]:
+    """A run's Parquet file as rows; a truncated or foreign file is an error naming it and
+    the command that writes it again, not a traceback from deep inside pyarrow."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return [Passage.model_validate(row) for row in pq.read_table(path).to_pylist()]
+    try:
+        return pq.read_table(path).to_pylist()
+    except (pa.ArrowException, OSError) as exc:
+        raise DdlensError(path, f"not a readable Parquet file ({exc}): rerun `ddlens {command}`") from exc
+
+
+def _valid(path: Path, row_no: int, parse, row: dict, command: str):
+    try:
+        return parse(row)
+    except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError and json's errors are ValueErrors
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DdlensError(path, f"row {row_no}: not as ddlens writes it ({reason}): rerun `ddlens {command}`") from exc
 
 
 def write_run(
@@ -172,14 +190,12 @@ def write_predictions(path: Path, predictions: list) -> None:
 
 
 def read_predictions(path: Path) -> list:
-    import pyarrow.parquet as pq
-
     from .records import Prediction
 
-    out = []
-    for row in pq.read_table(path).to_pylist():
+    def parse(row: dict) -> Prediction:
         for key in ("scores", "modality_scores", "bearer_scores"):
             row[key] = json.loads(row[key])
         row["why"] = json.loads(row["why"]) if row.get("why") else None  # absent before 2026-11-28
-        out.append(Prediction.model_validate(row))
-    return out
+        return Prediction.model_validate(row)
+
+    return [_valid(path, i, parse, row, "classify") for i, row in enumerate(_parquet_rows(path, "classify"), 1)]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .cite import cite_pages, cite_path
+from .cite import cite_pages, cite_passage
 from .errors import DdlensError
 from .records import BINDING_KINDS, Passage, Prediction
 from .scheme import load_scheme
@@ -198,7 +198,7 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
             out.append(Evidence(
                 passage_id=passage.id, doc_id=passage.doc_id, jurisdiction=doc["jurisdiction"],
                 title=doc.get("title", passage.doc_id), year=doc.get("year"), doc_kind=doc["kind"],
-                citation=cite_path(passage.path, passage.kind), pages=cite_pages(passage.page_start, passage.page_end),
+                citation=cite_passage(passage), pages=cite_pages(passage.page_start, passage.page_end),
                 text=_clip(text), element=element, score=round(score, 4), modality=prediction.modality,
                 bearer=prediction.bearer, level=passage_level(passage.kind, doc["kind"], prediction.modality),
                 why=(prediction.why or {}).get(element, []),
@@ -268,10 +268,43 @@ class Matrix:
         }
 
 
+def describe_filters(filters: Filters) -> str:
+    """The filters in words, as a reader of the report or the terminal wants them."""
+    parts = []
+    if filters.kinds:
+        parts.append("kind " + ", ".join(sorted(filters.kinds)))
+    if filters.years:
+        low, high = filters.years
+        parts.append(f"years {low}" if low == high else f"years {low}–{high}")
+    if filters.jurisdictions:
+        parts.append("jurisdictions " + ", ".join(sorted(filters.jurisdictions)))
+    if filters.min_score:
+        parts.append(f"score at least {filters.min_score:g}")
+    return "; ".join(parts) or "none"
+
+
+def check_filters(run: RunData, filters: Filters) -> None:
+    """A kind or jurisdiction the run does not hold, or filters that keep no document, is an
+    error: a typo must not pass for an empty matrix (written over the last one)."""
+    documents = run.documents.values()
+    kinds = sorted({d["kind"] for d in documents})
+    unknown = sorted((filters.kinds or set()) - set(kinds) - {"binding", "non-binding"})
+    if unknown:
+        raise DdlensError(run.folder, f"no documents of kind {', '.join(unknown)} (this run has {', '.join(kinds)}; "
+                                      "the groups binding and non-binding)")
+    codes = sorted({d["jurisdiction"] for d in documents})
+    unknown = sorted((filters.jurisdictions or set()) - set(codes))
+    if unknown:
+        raise DdlensError(run.folder, f"no documents for jurisdiction(s) {', '.join(unknown)} (this run has {', '.join(codes)})")
+    if not any(filters.keeps(d) for d in documents):
+        raise DdlensError(run.folder, f"no document matches the filters ({describe_filters(filters)})")
+
+
 def coverage(run: RunData, filters: Filters = Filters(), by: str = "jurisdiction", top: int = 5) -> Matrix:
     """The matrix of `by` (jurisdiction or doc_id) × element over the kept documents."""
     if by not in ("jurisdiction", "doc_id"):
         raise ValueError(f"cannot group by {by!r}")
+    check_filters(run, filters)
     kept = {d: doc for d, doc in run.documents.items() if filters.keeps(doc)}
     totals = {(doc["jurisdiction"] if by == "jurisdiction" else d): 0 for d, doc in kept.items()}
     for passage in run.passages:
@@ -294,15 +327,38 @@ def _document_row(doc: dict, counts: dict[str, int] | None) -> dict:
     return row
 
 
+def jurisdiction_codes(items: Iterable[str]) -> list[str]:
+    """Codes as given on a command line, `ee fi` or `ee,fi`, lower-cased, each once, in order."""
+    return list(dict.fromkeys(code.strip().lower() for item in items for code in item.split(",") if code.strip()))
+
+
 def compare(run: RunData, jurisdictions: list[str], filters: Filters = Filters(), top: int = 3) -> Matrix:
-    """Any number of jurisdictions side by side (in the order given)."""
-    wanted = [j.lower() for j in jurisdictions]
-    unknown = sorted(set(wanted) - {d["jurisdiction"] for d in run.documents.values()})
-    if unknown:
-        raise DdlensError(run.folder, f"no documents for jurisdiction(s) {', '.join(unknown)}")
+    """Any number of jurisdictions side by side (in the order given; `ee,fi` is read as two);
+    one that the kind or years leave without documents is left out (the caller names it)."""
+    wanted = jurisdiction_codes(jurisdictions)
     matrix = coverage(run, Filters(filters.kinds, filters.years, frozenset(wanted), filters.min_score), top=top)
     matrix.groups = [j for j in wanted if j in matrix.groups]
     return matrix
+
+
+def _verdict(a: int, b: int) -> str:
+    """Levels as their rank in LEVELS (0 = absent)."""
+    if a and b:
+        return "both" if a == b else "both, A binds more" if a > b else "both, B binds more"
+    return "only A" if a else "only B" if b else "neither"
+
+
+def _failure(folder: Path, doc_id: str) -> str:
+    """Why a document named like `doc_id` failed to ingest, from errors.jsonl, or ''."""
+    from .io import iter_jsonl
+
+    errors = folder / "errors.jsonl"
+    if not errors.is_file():
+        return ""
+    for _, row in iter_jsonl(errors, go_on=True):
+        if isinstance(row, dict) and Path(str(row.get("path", ""))).stem == doc_id:
+            return str(row.get("reason", ""))
+    return ""
 
 
 @dataclass
@@ -310,7 +366,7 @@ class DiffRow:
     element: str
     level_a: str
     level_b: str
-    verdict: str  # "only A", "only B", "both", "neither"
+    verdict: str  # "only A", "only B", "both", "both, A binds more", "both, B binds more", "neither"
     evidence_a: list[Evidence]
     evidence_b: list[Evidence]
 
@@ -320,16 +376,18 @@ class DiffRow:
 
 
 def diff(run: RunData, doc_a: str, doc_b: str, min_score: float = 0.0, top: int = 3) -> list[DiffRow]:
-    """What one document covers that the other does not, element by element."""
+    """What one document covers that the other does not, element by element, and where both
+    do, which binds more (the coverage levels' order)."""
     for doc in (doc_a, doc_b):
         if doc not in run.documents:
-            raise DdlensError(run.folder, f"no document {doc!r} in this run (see documents.jsonl)")
+            failed = _failure(run.folder, doc)
+            raise DdlensError(run.folder, f"no document {doc!r} in this run: " + (
+                f"it failed to ingest ({failed}; see errors.jsonl)" if failed else "see documents.jsonl"))
     matrix = coverage(run, Filters(min_score=min_score), by="doc_id", top=top)
     rows = []
     for element in matrix.elements:
         a, b = matrix.cell(doc_a, element), matrix.cell(doc_b, element)
-        has_a, has_b = a.level != "absent", b.level != "absent"
-        verdict = "both" if has_a and has_b else "only A" if has_a else "only B" if has_b else "neither"
+        verdict = _verdict(LEVELS.index(a.level), LEVELS.index(b.level))
         rows.append(DiffRow(element, a.level, b.level, verdict, a.evidence, b.evidence))
     return rows
 

@@ -27,5 +27,7 @@ def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filter
     write_heatmap(matrix, out / "heatmap.png", title=f"Due diligence coverage ({run.model} model)")
     info_path = run.folder / "run.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
-    write_report(coverage(run, filters, by="doc_id", top=3), out / "report.html", card, info)
+    # each document's `top` strongest passages hold each jurisdiction's `top` strongest, so the
+    # report's cells (folded from documents in the page) show the evidence matrix.json shows
+    write_report(coverage(run, filters, by="doc_id", top=top), out / "report.html", card, info, top)
     return matrix

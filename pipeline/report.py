@@ -15,12 +15,13 @@ from pathlib import Path
 from . import __version__
 from .export import LEVEL_COLOURS, card_summary
 from .io import atomic_write_text
-from .matrix import LEVEL_MEANING, LEVELS, Matrix
+from .matrix import LEVEL_MEANING, LEVELS, Matrix, describe_filters
 from .records import BINDING_KINDS
 
 
-def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict | None = None) -> str:
-    """The page for a matrix grouped by document (`coverage(..., by="doc_id")`)."""
+def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict | None = None, top: int = 5) -> str:
+    """The page for a matrix grouped by document (`coverage(..., by="doc_id")`); a
+    jurisdiction's cell shows its `top` strongest passages."""
     if doc_matrix.by != "doc_id":
         raise ValueError("the report is built from the document-level matrix")
     cells: dict[str, dict[str, dict]] = {}
@@ -32,7 +33,7 @@ def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict |
     data = {
         "levels": list(LEVELS), "meaning": LEVEL_MEANING, "colours": LEVEL_COLOURS,
         "elements": list(doc_matrix.elements), "binding": sorted(BINDING_KINDS),
-        "documents": doc_matrix.documents, "cells": cells,
+        "documents": doc_matrix.documents, "cells": cells, "top": top,
     }
     summary = card_summary(card or {})
     data["weak"] = weak_elements(summary)
@@ -62,8 +63,9 @@ def weak_elements(card: dict) -> dict[str, float]:
     return {e: f1 for e, f1 in card.get("per_label_f1", {}).items() if isinstance(f1, (int, float)) and f1 < WEAK_F1}
 
 
-def write_report(doc_matrix: Matrix, path: Path, card: dict | None = None, run_info: dict | None = None) -> None:
-    atomic_write_text(path, render_report(doc_matrix, card, run_info))
+def write_report(doc_matrix: Matrix, path: Path, card: dict | None = None, run_info: dict | None = None,
+                 top: int = 5) -> None:
+    atomic_write_text(path, render_report(doc_matrix, card, run_info, top))
 
 
 def _method(matrix: Matrix, card: dict, run_info: dict, n_jurisdictions: int, kinds: list[str]) -> str:
@@ -79,7 +81,7 @@ def _method(matrix: Matrix, card: dict, run_info: dict, n_jurisdictions: int, ki
         f"<tr><td>{esc(label)}</td><td>{fmt(m['precision'])}</td><td>{fmt(m['recall'])}</td><td>{fmt(m['f1'])}</td>"
         f"<td>{m['support'] if m['support'] is not None else 'n/a'}</td><td>{fmt(card['thresholds'].get(label))}</td></tr>"
         for label, m in card.get("per_label", {}).items())
-    filters = {k: v for k, v in matrix.filters.describe().items() if v}
+    filters = describe_filters(matrix.filters)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""
 <h2>Method</h2>
@@ -87,7 +89,7 @@ def _method(matrix: Matrix, card: dict, run_info: dict, n_jurisdictions: int, ki
 ({esc(', '.join(kinds))}), read into {matrix.n_passages:,} passages along their legal structure
 (recitals, articles, paragraphs, points; sections of strategies). Binding kinds:
 {esc(', '.join(sorted(BINDING_KINDS)))}; every other kind counts as policy.
-{esc('Filters: ' + json.dumps(filters)) if filters else ''}</p>
+{esc('Filters: ' + filters + '.') if filters != 'none' else ''}</p>
 <p><b>Classifier.</b> Model <code>{esc(str(card.get('name') or matrix.model))}</code>, trained
 on {esc(str(card.get('n_train') or 'n/a'))} hand-labelled passages (label scheme
 v{esc(str(card.get('scheme_version') or '?'))}). Grouped {esc(str(card.get('cv_folds') or '?'))}-fold
@@ -190,7 +192,7 @@ function cells() {  // jurisdiction -> element -> {level, n, docs, evidence}
     }
   }
   for (const j of Object.values(out)) for (const cell of Object.values(j))
-    cell.evidence.sort((a, b) => rank(b.level) - rank(a.level) || b.score - a.score).splice(6);
+    cell.evidence.sort((a, b) => rank(b.level) - rank(a.level) || b.score - a.score).splice(D.top);
   return out;
 }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cite import cite_pages, cite_path
+from pipeline.cite import cite_pages, cite_passage, cite_path
 from pipeline.cli import app
 from pipeline.errors import DdlensError
 from pipeline.export import write_csv, write_heatmap, write_xlsx
@@ -104,22 +104,33 @@ def test_filters(run_dir):
         parse_filters(years="2015 to 2020")
     with pytest.raises(ValueError, match="--min-score"):
         parse_filters(min_score=2)
+    # a typo is an error, not an empty matrix
+    with pytest.raises(DdlensError, match=r"no documents of kind strateggy \(this run has directive, law, strategy"):
+        coverage(run, parse_filters(kind="strateggy"))
+    with pytest.raises(DdlensError, match=r"no documents for jurisdiction\(s\) xx \(this run has aa, bb, cc\)"):
+        coverage(run, parse_filters(jurisdictions="aa,xx"))
+    with pytest.raises(DdlensError, match="no document matches the filters \\(kind directive; years 2020–2024\\)"):
+        coverage(run, parse_filters(kind="directive", years="2020-2024"))
 
 
 def test_compare_and_diff(run_dir):
     run = load_run(run_dir)
     side = compare_matrix(run, ["cc", "aa"])
-    assert side.groups == ["cc", "aa"]
+    assert side.groups == ["cc", "aa"] and compare_matrix(run, ["cc,AA"]).groups == ["cc", "aa"]
     assert side.cell("cc", "necessary_measures").level == "law:result"
     with pytest.raises(DdlensError, match="zz"):
         compare_matrix(run, ["aa", "zz"])
     rows = {r.element: r for r in diff(run, "aa-law", "aa-strat")}
     assert (rows["risk_assessment"].verdict, rows["risk_assessment"].level_a) == ("only A", "law:result")
-    assert (rows["information_exchange"].verdict, rows["information_exchange"].level_b) == ("both", "policy")
+    # both cover it, and the strategy's commitment binds more than the act's recital
+    assert (rows["information_exchange"].verdict, rows["information_exchange"].level_b) == ("both, B binds more", "policy")
     assert rows["no_harm"].verdict == "neither"
     assert [e.passage_id for e in rows["information_exchange"].evidence_a] == ["aa-law:3"]
-    with pytest.raises(DdlensError, match="no document 'nope'"):
+    with pytest.raises(DdlensError, match="no document 'nope' in this run: see documents.jsonl"):
         diff(run, "aa-law", "nope")
+    write_jsonl(run_dir / "errors.jsonl", [{"path": "/corpus/dd-scan.pdf", "stage": "ingest", "reason": "no text layer"}])
+    with pytest.raises(DdlensError, match=r"it failed to ingest \(no text layer; see errors.jsonl\)"):
+        diff(run, "dd-scan", "aa-law")
 
 
 def test_written_files(run_dir, tmp_path):
@@ -179,6 +190,18 @@ def test_citations(path, kind, expected):
     assert cite_path(path, kind) == expected
 
 
+def test_each_citation_names_one_passage(corpus_passages):
+    """A paragraph cut at its sentences keeps its path; its pieces are cited apart, so a
+    lawyer can find each one from its citation alone."""
+    passages = [p for p in corpus_passages("es-2013-national-cyber-security-strategy.txt")]
+    pieces = [p for p in passages if p.id.rsplit(":", 1)[1].endswith("-2")]
+    assert pieces
+    first = next(p for p in passages if p.id == pieces[0].id[:-2])
+    assert cite_passage(pieces[0]) == cite_passage(first) + ", part 2"
+    citations = [cite_passage(p) for p in passages]
+    assert len(set(citations)) > 0.97 * len(citations)  # by path alone: 0.86
+
+
 def test_pages():
     assert (cite_pages(3, 3), cite_pages(3, 5), cite_pages(None, None)) == ("p. 3", "pp. 3–5", "")
 
@@ -217,13 +240,42 @@ def test_cli_matrix_compare_diff(run_dir, tmp_path):
 
     diffed = runner.invoke(app, ["diff", str(run_dir), "aa-law", "aa-strat", "--json"])
     verdicts = {r["element"]: r["verdict"] for r in json.loads(diffed.stdout)["rows"]}
-    assert verdicts["risk_assessment"] == "only A" and verdicts["information_exchange"] == "both"
+    assert verdicts["risk_assessment"] == "only A" and verdicts["information_exchange"] == "both, B binds more"
+    partly = runner.invoke(app, ["compare", str(run_dir), "aa,cc", "--kind", "strategy"])
+    assert partly.exit_code == 0 and "no document of cc under --kind/--years: left out" in partly.output
+
+    before = (run_dir / "matrix.csv").read_text()
+    for option, value in (("--kind", "strateggy"), ("--jurisdictions", "xx"), ("--years", "3000")):
+        typo = runner.invoke(app, ["matrix", str(run_dir), option, value])
+        assert typo.exit_code == 1 and "error" in typo.output, typo.output
+    assert (run_dir / "matrix.csv").read_text() == before  # the last matrix is not written over
+    (run_dir / "passages.parquet").write_bytes(b"PAR1 truncated")
+    broken = runner.invoke(app, ["compare", str(run_dir), "aa"])
+    assert broken.exit_code == 1 and "passages.parquet: not a readable Parquet file" in broken.output
+    assert "Traceback" not in broken.output
 
     bad = runner.invoke(app, ["matrix", str(run_dir), "--years", "soon"])
     assert bad.exit_code == 1 and "--years 'soon'" in bad.output
     (run_dir / "predictions.parquet").unlink()
     missing = runner.invoke(app, ["matrix", str(run_dir)])
     assert missing.exit_code == 1 and "predictions.parquet: missing: run `ddlens classify" in missing.output
+
+
+def test_report_cells_show_the_evidence_matrix_json_shows(run_dir, tmp_path):
+    """The page folds documents into jurisdiction cells (so it can filter by kind); folded,
+    each cell must list what matrix.json lists for it, at any --evidence."""
+    levels = ["absent", "mentioned", "policy", "law:conduct", "law:result"]
+    for top in (1, 2):
+        out = tmp_path / f"top{top}"
+        assert runner.invoke(app, ["matrix", str(run_dir), "--evidence", str(top), "--out", str(out)]).exit_code == 0
+        html = (out / "report.html").read_text()
+        data = json.loads(html.split('<script id="data" type="application/json">', 1)[1].split("</script>", 1)[0])
+        assert data["top"] == top
+        for cell in json.loads((out / "matrix.json").read_text())["cells"]:
+            docs = [d["doc_id"] for d in data["documents"] if d["jurisdiction"] == cell["group"]]
+            folded = sorted((e for d in docs for e in data["cells"][d][cell["element"]]["evidence"]),
+                            key=lambda e: (levels.index(e["level"]), e["score"]), reverse=True)[:top]
+            assert [e["passage_id"] for e in folded] == [e["passage_id"] for e in cell["evidence"]], cell
 
 
 def test_hostile_passage_text_stays_text_in_the_workbook_and_the_report(run_dir, tmp_path):
