@@ -31,6 +31,16 @@ class ManifestEntry(BaseModel):
     format: str
     source: str = ""
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # the PDF pages that hold the document (`1-31`), where its file carries others too (a
+    # gazette issue with the next act's pages); empty: all
+    pages: str | None = Field(None, pattern=r"^\d+-\d+$")
+
+    @property
+    def page_range(self) -> tuple[int, int] | None:
+        if not self.pages:
+            return None
+        first, last = (int(n) for n in self.pages.split("-"))
+        return first, last
 
     @property
     def filename(self) -> str:

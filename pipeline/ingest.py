@@ -66,17 +66,19 @@ def resolve_meta(
     return DocumentMeta(doc_id=doc_id, source="unknown")
 
 
-def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backend: str = "pdfium") -> Document:
-    """Read one file into a clean Document; raise IngestError naming the file and reason."""
+def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backend: str = "pdfium",
+                pages: tuple[int, int] | None = None) -> Document:
+    """Read one file into a clean Document; raise IngestError naming the file and reason.
+    `pages` (first, last) reads only those pages of a PDF (the manifest's `pages`)."""
     if not path.is_file():
         raise IngestError(path, "no such file")
     if path.stat().st_size == 0:
         raise IngestError(path, "empty file (0 bytes)")
     sha256 = sha256 or sha256_file(path)
     fmt = detect_format(path)
-    pages: int | None = None
+    count: int | None = None
     if fmt == "pdf":
-        blocks, warnings, pages = _ingest_pdf(path, backend)
+        blocks, warnings, count = _ingest_pdf(path, backend, pages)
     else:
         raw = _read_text(path)
         if fmt == "html":
@@ -99,17 +101,20 @@ def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backe
         path=str(path),
         sha256=sha256,
         format=fmt,  # type: ignore[arg-type]
-        pages=pages,
+        pages=count,
         backend=backend if fmt == "pdf" else None,
         blocks=blocks,
         warnings=warnings,
     )
 
 
-def _ingest_pdf(path: Path, backend: str) -> tuple[list[Block], list[str], int]:
+def _ingest_pdf(path: Path, backend: str, wanted: tuple[int, int] | None = None) -> tuple[list[Block], list[str], int]:
     try:
         count, page_iter = read_pdf(path, backend)
-        pages: list[PageLines] = list(page_iter)
+        first, last = wanted or (1, count)
+        if wanted and not 1 <= first <= last <= count:
+            raise IngestError(path, f"the manifest reads pages {first}-{last}, but the PDF has {count}")
+        pages: list[PageLines] = [p for p in page_iter if first <= p.number <= last]
     except IngestError:
         raise
     except Exception as exc:  # a PDF engine failing mid-document: report, do not crash the batch
@@ -125,6 +130,8 @@ def _ingest_pdf(path: Path, backend: str) -> tuple[list[Block], list[str], int]:
             f"garbled text layer (word share {word_share(sample):.2f}): glyphs without a Unicode map; needs OCR",
         )
     warnings = [f"page {p.number} has no text layer (image only)" for p in pages if not p.lines]
+    if (first, last) != (1, count):
+        warnings.append(f"pages {first}-{last} of {count} read, as the manifest says: the others hold another document")
     blocks, clean_warnings = clean_pages(pages)
     return blocks, warnings + clean_warnings, count
 

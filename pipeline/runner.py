@@ -83,7 +83,8 @@ def ingest_batch(
         seen_ids.add(meta.doc_id)
         planned.append((path, sha, meta, None))
 
-    work = [(p, sha, meta, settings) for p, sha, meta, err in planned if err is None]
+    work = [(p, sha, meta, settings, by_sha[sha].page_range if sha in by_sha else None)
+            for p, sha, meta, err in planned if err is None]
     outcomes: dict[Path, tuple[Document, list[Passage]] | FileError] = {
         p: err for p, _, _, err in planned if err is not None
     }
@@ -122,12 +123,12 @@ def ingest_batch(
     return result
 
 
-def _ingest_one(item: tuple[Path, str, DocumentMeta, Settings]) -> tuple[Path, object, float]:
+def _ingest_one(item: tuple[Path, str, DocumentMeta, Settings, tuple[int, int] | None]) -> tuple[Path, object, float]:
     """One file through ingest and segment; an error comes back as a FileError."""
-    path, sha, meta, settings = item
+    path, sha, meta, settings, pages = item
     started = time.perf_counter()
     try:
-        doc = ingest_file(path, meta, sha256=sha, backend=settings.pdf_backend)
+        doc = ingest_file(path, meta, sha256=sha, backend=settings.pdf_backend, pages=pages)
         outcome: object = (doc, segment_document(doc, settings.max_passage_chars))
     except DdlensError as exc:
         outcome = FileError(path=str(path), stage=exc.stage, reason=exc.reason)

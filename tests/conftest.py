@@ -53,7 +53,8 @@ def corpus_doc(shared_corpus: Path) -> Callable[[str], object]:
         if key not in cache:
             path = shared_corpus / name
             sha = sha256_file(path)
-            cache[key] = ingest_file(path, resolve_meta(path, sha, by_sha), sha256=sha, backend=backend)
+            pages = by_sha[sha].page_range if sha in by_sha else None  # as the runner reads it
+            cache[key] = ingest_file(path, resolve_meta(path, sha, by_sha), sha256=sha, backend=backend, pages=pages)
         return cache[key]
 
     return load

@@ -145,6 +145,25 @@ def test_ingest_metadata_from_manifest_by_hash_whatever_the_path(shared_corpus, 
         "ee-2014-cyber-security-strategy", "ee", 2014, "strategy", "manifest")
 
 
+def test_ingest_reads_the_pages_the_manifest_names(shared_corpus, tmp_path):
+    """The Botswana gazette PDF carries three pages of an anti-doping act after the
+    Cybersecurity Act: the manifest's `pages` keeps them out of the act's evidence, through
+    the runner as `ddlens ingest` reads it."""
+    from pipeline.runner import ingest_batch
+
+    pdf = shared_corpus / "bw-2025-cybersecurity-act.pdf"
+    result = ingest_batch([pdf], load_manifest(Settings().manifest), Settings())
+    (doc,) = result.documents
+    text = " ".join(b.text for b in doc.blocks)
+    assert "athlete" not in text and "Cybersecurity Authority" in text
+    assert max(b.last_page for b in doc.blocks if b.page) == 31 and doc.pages == 34
+    assert "pages 1-31 of 34 read, as the manifest says: the others hold another document" in doc.warnings
+    with pytest.raises(IngestError, match="the manifest reads pages 30-40, but the PDF has 34"):
+        ingest_file(pdf, META, pages=(30, 40))
+    whole = ingest_file(pdf, META)
+    assert "athlete" in " ".join(b.text for b in whole.blocks)  # what the pages keep out
+
+
 def test_ingest_metadata_from_sidecar_then_options_then_unknown(tmp_path):
     path = tmp_path / "Local Act 2024.txt"
     path.write_text("Operators shall notify incidents.\n")
