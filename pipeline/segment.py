@@ -27,6 +27,7 @@ _ARTICLE = re.compile(
     re.S,
 )
 _ANNEX = re.compile(r"^(?:ANNEX|Annex|SCHEDULE|Schedule|Príloha|PRÍLOHA)\s*(?:N[º°o]\.?\s*)?([IVXLC]+|\d+|[A-Z](?![A-Za-z]))?\b\.?\s*(.*)$", re.S)
+_KANJI_ARTICLE = re.compile(r"^第([一二三四五六七八九十百千\d]+)条\s*")
 _PARAGRAPH = re.compile(r"^(?:(\d{1,3})\.|\((\d{1,3}[a-z]?)\))\s+(\S.*)$", re.S)
 _POINT = re.compile(r"^\(?([a-z]{1,2}|[ivx]{1,6})\)\s+(\S.*)$", re.S)
 # Commonwealth acts: "2.—(1) In this Act…" opens section 2 (the dash is the tell)
@@ -165,7 +166,8 @@ def _structure(doc: Document) -> list[_Unit]:
             article, levels, para_counter, in_endnotes = None, [], 0, False
             continue
         match = _ARTICLE.match(text)
-        if match and _is_article_heading(match, text, block):
+        marked = text.startswith("art-")  # a marker the text was given, never the start of a sentence
+        if match and (_is_article_heading(match, text, block) or marked):
             close()
             number = match.group(1) or match.group(2) or _kanji_number(match.group(3))
             word = _article_word(text)
@@ -174,6 +176,14 @@ def _structure(doc: Document) -> list[_Unit]:
             expect_title = article_title is None
             seen_article, in_recitals, annex = True, False, None
             para_counter = 0
+            if marked and not _is_article_heading(match, text, block):
+                # "art-12 第十二条 政府は…": the marker and the article's own number ran into its text
+                body = article_title or ""
+                own = _KANJI_ARTICLE.match(body)
+                if own and _kanji_number(own.group(1)) == number:
+                    body = body[own.end():]
+                article_title, expect_title = None, False
+                current = _Unit(context(), "article", [_tail(block, body)])
             continue
         if (not units and current is None and block.kind == BlockKind.heading and not sections and not levels
                 and not _NUMBERED_HEADING.match(text)):
@@ -242,6 +252,14 @@ def _structure(doc: Document) -> list[_Unit]:
                         heading=sections[-1][1] if sections else None)
     close()
     return units
+
+
+def _tail(block: Block, text: str) -> Block:
+    """The block from `text` on (its offsets moved with it, where it is found)."""
+    start = block.text.find(text)
+    if start < 0 or block.char_start is None:
+        return block.model_copy(update={"text": text})
+    return block.model_copy(update={"text": text, "char_start": block.char_start + start})
 
 
 def _annex_heading(text: str, block: Block) -> re.Match | None:

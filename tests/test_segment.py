@@ -60,6 +60,11 @@ def test_segment_national_laws_by_their_own_markers(corpus_passages):
     assert sk["sk-2018-cybersecurity-act:par3.1.a"].text.startswith("a) sieťou")
     jp = [p for p in corpus_passages("jp-2014-basic-act-on-cybersecurity.txt") if p.kind == "article"]
     assert [p.path[-1] for p in jp[:3]] == ["Article 1", "Article 2", "Article 3"]
+    # "art-38 第三十八条" ran into the article's first sentence: still Article 38, not "Chapter 5, para 2"
+    by_id = {p.id.split(":")[1]: p for p in jp}
+    assert by_id["art38"].text.startswith("第十七条第四項又は") and by_id["art12"].text.startswith("政府は、")
+    assert not [p for p in corpus_passages("jp-2014-basic-act-on-cybersecurity.txt") if p.path[0].startswith("Chapter")
+                and p.path[-1].startswith("para")]
     sg = {p.id: p for p in corpus_passages("sg-2018-cybersecurity-act.pdf")}
     section = sg["sg-2018-cybersecurity-act:pt1.s2.1"]
     assert section.path == ["Part 1", "Section 2", "1"] and section.heading == "Interpretation"
