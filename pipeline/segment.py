@@ -33,6 +33,12 @@ _POINT = re.compile(r"^\(?([a-z]{1,2}|[ivx]{1,6})\)\s+(\S.*)$", re.S)
 # Commonwealth acts: "2.—(1) In this Act…" opens section 2 (the dash is the tell)
 _CW_SECTION = re.compile(r"^(\d+[A-Z]{0,2})\.\s?[—–-]\s?(\S.*)$", re.S)
 _CW_PLAIN = re.compile(r"^(\d+[A-Z]{0,2})\.\s+([A-Z“\"(].*)$", re.S)
+# an act's own contents list ("ARRANGEMENT OF SECTIONS" then "53. Duty to report…" lines), read
+# past until the first line that is not one: taken for sections, its lines became evidence
+_ARRANGEMENT = re.compile(r"^(?:ARRANGEMENT OF SECTIONS|TABLE OF CONTENTS|CONTENTS)\b")
+_CONTENTS_LINE = re.compile(r"^(?:\d+[A-Z]{0,2}\.\s+.{0,240}[^.;:,]|(?:PART|Part|SCHEDULE|Schedule)\b.{0,240}[^.;:,]|SECTION|\S{1,10})$")
+# "53. (1) An owner…": a number straight before subsection (1) opens a section, whatever precedes
+_CW_FIRST_SUBSECTION = re.compile(r"^\d+[A-Z]{0,2}\.\s+\(1\)\s")
 _CW_TITLED = re.compile(r"^(\d+[A-Z]{0,2})\.\s+([A-Z][^.;:]{2,119})$")
 _LAW_KINDS = {"law", "act", "regulation", "decree", "ordinance"}
 _NUMBERED_HEADING = re.compile(r"^((?:\d+\.)*\d+)\.?\s+(\S.{0,150})$", re.S)
@@ -94,6 +100,7 @@ def _structure(doc: Document) -> list[_Unit]:
     prev_text = ""
     para_counter = 0
     expect_title = False
+    in_contents = False
 
     def close() -> None:
         nonlocal current
@@ -112,6 +119,13 @@ def _structure(doc: Document) -> list[_Unit]:
         text = block.text.strip()
         marginal_before = bool(prev_text) and len(prev_text) < 120 and not prev_text.endswith(_TERMINAL + (":", ","))
         prev_text = text
+        if is_law and not seen_article and _ARRANGEMENT.match(text):
+            in_contents = True
+            continue
+        if in_contents:
+            if _CONTENTS_LINE.match(text):
+                continue
+            in_contents = False
         if expect_title:
             expect_title = False
             if block.kind == BlockKind.heading or (len(text) < 120 and not text.endswith(_TERMINAL) and not _PARAGRAPH.match(text)):
@@ -192,7 +206,8 @@ def _structure(doc: Document) -> list[_Unit]:
         if block.kind == BlockKind.heading and text.isupper() and (article or annex):
             continue  # a chapter's or section's title line inside the enacting terms
         cw = _CW_SECTION.match(text) if is_law else None
-        if is_law and not cw and marginal_before and not in_recitals and (article is None or article.startswith("Section")):
+        if is_law and not cw and not in_recitals and (article is None or article.startswith("Section")) and (
+                marginal_before or _CW_FIRST_SUBSECTION.match(text)):
             cw = _CW_PLAIN.match(text)
         titled = _CW_TITLED.match(text) if is_law and (article is None or article.startswith("Section")) else None
         if titled:

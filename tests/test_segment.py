@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from pipeline.cite import cite_passage
 from pipeline.records import Block, BlockKind, Document
 from pipeline.segment import segment_document
 
@@ -78,6 +79,18 @@ def test_segment_strategy_sections_and_pages(corpus_passages):
     overview = [p for p in passages if "Section 1.1" in p.path]
     assert overview and overview[0].text.startswith("The Framework is a risk-based approach")
     assert all(p.page_start is not None and p.page_start <= p.page_end for p in passages)
+
+
+def test_segment_botswana_sections_past_the_arrangement_of_sections(corpus_passages):
+    """The act's own contents list is not read as sections (its line "53. Duty to report…" was
+    evidence, cited "Section 53"), and "53. (1) An owner…" opens section 53 even with no
+    marginal note before it (it was cited "Section 52(53)")."""
+    bw = corpus_passages("bw-2025-cybersecurity-act.pdf")
+    assert not [p for p in bw if p.text.startswith("53. Duty to report")]
+    cited = {cite_passage(p): p for p in bw}
+    assert cited["Section 53(1)"].text.startswith("53. (1) An owner of a critical information")
+    assert cited["Section 60(1)"].text.startswith("60. (1) The Authority shall establish and maintain")
+    assert "Section 52(53)" not in cited and not [p for p in bw if "athlete" in p.text]  # pages of another act
 
 
 @pytest.mark.parametrize("name, annexes, body", [
