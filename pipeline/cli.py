@@ -276,15 +276,22 @@ def evaluate(
     if as_json:
         typer.echo(json_.dumps(metrics, indent=2))
         return
-    table = Table("label", "precision", "recall", "F1", "support", title=f"{name} ({'cv' if cv else 'gold'}, n={metrics['n']})")
+    documents = metrics["by_document"]
+    table = Table("label", "precision", "recall", "F1", "support", "document F1", "documents",
+                  title=f"{name} ({'cv' if cv else 'gold'}, n={metrics['n']})")
     for label, m in metrics["per_label"].items():
         rare = " (rare)" if label in metrics["rare"] else ""
-        table.add_row(label + rare, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+        d = documents["per_label"][label]
+        table.add_row(label + rare, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]),
+                      f"{d['f1']:.3f}", str(d["documents"]))
     _print_table(table)
     typer.echo(f"elements macro-F1 {metrics['elements_macro_f1']:.3f} (over {len(metrics['macro_over'])} labels with ≥5 positives), "
                f"micro-F1 {metrics['elements_micro_f1']:.3f}")
     typer.echo(f"modality accuracy {metrics['modality']['accuracy']:.3f}, macro-F1 {metrics['modality']['macro_f1']:.3f}; "
                f"bearer accuracy {metrics['bearer']['accuracy']:.3f}, macro-F1 {metrics['bearer']['macro_f1']:.3f}")
+    typer.echo(f"by document (is the element found in a document whose labelled passages hold it, as a coverage "
+               f"cell claims): macro-F1 {documents['macro_f1']:.3f} over {len(documents['macro_over'])} labels held "
+               f"by ≥5 of {documents['n_documents']} documents")
     if "spread" in metrics:
         spread = metrics["spread"]
         typer.echo(f"over {spread['repeats']} fold assignments (mean ± sd): " + ", ".join(

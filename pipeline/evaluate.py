@@ -17,7 +17,8 @@ MIN_SUPPORT = 5  # elements with fewer gold positives are reported apart, not av
 
 def score(gold: Sequence[Annotation], predicted: Sequence[dict]) -> dict:
     """Per-element P/R/F1/support, elements macro-F1 (over elements with ≥5 positives) and
-    micro-F1, modality and bearer accuracy and macro-F1."""
+    micro-F1, modality and bearer accuracy and macro-F1, and the same elements read at the
+    level of documents (`document_coverage`)."""
     from sklearn.metrics import accuracy_score, f1_score
 
     scheme = load_scheme()
@@ -46,6 +47,7 @@ def score(gold: Sequence[Annotation], predicted: Sequence[dict]) -> dict:
     return {
         "n": len(gold),
         "per_label": per_label,
+        "by_document": document_coverage(gold, predicted),
         "elements_macro_f1": round(float(np.mean([per_label[e]["f1"] for e in averaged])) if averaged else 0.0, 4),
         "elements_micro_f1": round(micro, 4),
         "macro_over": averaged,
@@ -53,6 +55,28 @@ def score(gold: Sequence[Annotation], predicted: Sequence[dict]) -> dict:
         "modality": head("modality", scheme.modality),
         "bearer": head("bearer", scheme.bearer),
     }
+
+
+def document_coverage(gold: Sequence[Annotation], predicted: Sequence[dict]) -> dict:
+    """What a coverage cell claims, measured: per element, whether a document holds it (any of
+    its labelled passages does) against whether the model finds it in those passages. A
+    passage missed where another passage of the same document is found costs nothing here,
+    as in the matrix; the labelled passages are a sample of each document, so this measures
+    the model's reading of them, not the matrix over every passage."""
+    documents = sorted({r.doc_id for r in gold})
+    per_label: dict[str, dict] = {}
+    for element in load_scheme().elements:
+        held = {r.doc_id for r in gold if element in r.elements}
+        found = {r.doc_id for r, p in zip(gold, predicted) if element in p["elements"]}
+        tp = len(held & found)
+        precision = tp / len(found) if found else 0.0
+        recall = tp / len(held) if held else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label[element] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+                              "documents": len(held), "found": len(found)}
+    averaged = [e for e, m in per_label.items() if m["documents"] >= MIN_SUPPORT]
+    return {"n_documents": len(documents), "per_label": per_label, "macro_over": averaged,
+            "macro_f1": round(float(np.mean([per_label[e]["f1"] for e in averaged])) if averaged else 0.0, 4)}
 
 
 def breakdown(gold: Sequence[Annotation], predicted: Sequence[dict], key: Callable[[Annotation], str]) -> dict:

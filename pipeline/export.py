@@ -42,7 +42,9 @@ def card_summary(card: dict) -> dict:
     metrics = card.get("metrics", {})
     return {**headline(card), "name": card.get("name"), "scheme_version": card.get("scheme_version"),
             "thresholds": card.get("thresholds", {}), "cv_folds": metrics.get("folds"),
-            "per_label": {label: {k: m.get(k) for k in ("precision", "recall", "f1", "support")}
+            "per_label": {label: {**{k: m.get(k) for k in ("precision", "recall", "f1", "support")},
+                                  # absent from cards trained before it was measured
+                                  "document_f1": metrics.get("by_document", {}).get("per_label", {}).get(label, {}).get("f1")}
                           for label, m in metrics.get("per_label", {}).items()},
             "by_jurisdiction": metrics.get("by_jurisdiction", {})}
 
@@ -112,12 +114,12 @@ def _model_sheet(sheet, matrix: Matrix, summary: dict) -> None:
     for label in ("elements_macro_f1", "modality_macro_f1", "bearer_macro_f1"):
         sheet.append([label.replace("_", " "), summary.get(label)])
     sheet.append([])
-    sheet.append(["element", "CV precision", "CV recall", "CV F1", "positives", "threshold"])
+    sheet.append(["element", "CV precision", "CV recall", "CV F1", "positives", "threshold", "CV F1 by document"])
     header = sheet.max_row
     for element in matrix.elements:
         figures = summary["per_label"].get(element, {})
         sheet.append([element, *(figures.get(k) for k in ("precision", "recall", "f1", "support")),
-                      summary["thresholds"].get(element)])
+                      summary["thresholds"].get(element), figures.get("document_f1")])
     for row in (sheet[header], sheet["A"][: header - 1]):
         for cell in row:
             cell.font = Font(bold=True)

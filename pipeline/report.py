@@ -77,12 +77,16 @@ def _method(matrix: Matrix, card: dict, run_info: dict, n_jurisdictions: int, ki
     levels = "".join(
         f'<tr><td><span class="swatch" style="background:{LEVEL_COLOURS[level]}"></span>{esc(level)}</td>'
         f"<td>{esc(meaning)}</td></tr>" for level, meaning in LEVEL_MEANING.items())
+    by_document = any(m.get("document_f1") is not None for m in card.get("per_label", {}).values())
     per_label = "".join(
         f"<tr><td>{esc(label)}</td><td>{fmt(m['precision'])}</td><td>{fmt(m['recall'])}</td><td>{fmt(m['f1'])}</td>"
-        f"<td>{m['support'] if m['support'] is not None else 'n/a'}</td><td>{fmt(card['thresholds'].get(label))}</td></tr>"
+        + (f"<td>{fmt(m.get('document_f1'))}</td>" if by_document else "")
+        + f"<td>{m['support'] if m['support'] is not None else 'n/a'}</td><td>{fmt(card['thresholds'].get(label))}</td></tr>"
         for label, m in card.get("per_label", {}).items())
     filters = describe_filters(matrix.filters)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    document_note = (" F1 by document reads a document as a cell does: does the model find the element in a document "
+                     "whose labelled passages hold it, whichever passage it finds it in." if by_document else "")
     return f"""
 <h2>Method</h2>
 <p><b>Corpus.</b> {len(matrix.documents)} documents from {n_jurisdictions} jurisdictions
@@ -101,9 +105,9 @@ Read every cell with its evidence: the model errs, and the passages are there to
 Elements with a CV F1 under {WEAK_F1} are marked ⚠ in the matrix. Precision is the share
 of the passages the model tags with an element that hold it: how far to trust the evidence
 of a cell. Recall is the share of the passages holding an element that the model finds: an
-element with low recall can be in a document whose cell reads "absent".</p>
+element with low recall can be in a document whose cell reads "absent".{document_note}</p>
 <table class="small"><thead><tr><th>element</th><th>CV precision</th><th>CV recall</th><th>CV F1</th>
-<th>positives</th><th>threshold</th></tr></thead>
+{'<th>CV F1 by document</th>' if by_document else ''}<th>positives</th><th>threshold</th></tr></thead>
 <tbody>{per_label}</tbody></table>
 <p><b>Levels.</b> A cell takes the highest level any of its passages reaches; the evidence
 lists the passages behind it, strongest first (by level, then score).</p>

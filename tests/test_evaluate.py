@@ -32,6 +32,25 @@ def test_evaluate_known_answers():
     assert m["bearer"]["accuracy"] == 1.0 and m["bearer"]["macro_f1"] == 1.0
 
 
+def test_evaluate_by_document_known_answers():
+    """A document holds an element when any of its labelled passages does; the model finds it
+    there when it tags any of them, right passage or not, as a coverage cell would."""
+    docs = [f"d{i}" for i in range(7)]
+    gold = [_gold(0, ["risk_assessment"], doc=d) if i < 5 else _gold(0, [], doc=d) for i, d in enumerate(docs)]
+    gold += [_gold(1, [], doc=d) for d in docs]
+    # d0: found on its positive passage; d1: found on the other passage (still a hit for the
+    # document); d2-d4: missed; d5: found where the document holds none (a false cell)
+    tagged = {("d0", 0), ("d1", 1), ("d5", 1)}
+    predicted = [{"elements": ["risk_assessment"] if (g.doc_id, int(g.id.split(":")[1])) in tagged else [],
+                  "modality": g.modality, "bearer": g.bearer} for g in gold]
+    m = score(gold, predicted)["by_document"]
+    ra = m["per_label"]["risk_assessment"]
+    # held by d0-d4 (5), found in d0, d1, d5 → tp 2: P 2/3, R 2/5, F1 0.5
+    assert (ra["documents"], ra["found"], ra["precision"], ra["recall"], ra["f1"]) == (5, 3, 0.6667, 0.4, 0.5)
+    assert m["n_documents"] == 7 and m["macro_over"] == ["risk_assessment"] and m["macro_f1"] == 0.5
+    assert score(gold, predicted)["per_label"]["risk_assessment"]["f1"] == 0.25  # passages: tp 1, fp 2, fn 4
+
+
 class _Spy(Classifier):
     """Predicts nothing; remembers which documents it was trained on."""
 

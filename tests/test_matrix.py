@@ -145,7 +145,8 @@ def test_written_files(run_dir, tmp_path):
 
     card = {"name": "linear", "n_train": 6123, "scheme_version": "1.0", "thresholds": {"risk_assessment": 0.41},
             "metrics": {"folds": 5, "elements_macro_f1": 0.474, "modality": {"macro_f1": 0.691},
-                        "per_label": {"risk_assessment": {"precision": 0.674, "recall": 0.665, "f1": 0.669, "support": 725}}}}
+                        "per_label": {"risk_assessment": {"precision": 0.674, "recall": 0.665, "f1": 0.669, "support": 725}},
+                        "by_document": {"per_label": {"risk_assessment": {"f1": 0.92}}}}}
     write_xlsx(m, tmp_path / "m.xlsx", card)
     book = load_workbook(tmp_path / "m.xlsx")
     assert book.sheetnames == ["matrix", "evidence", "levels", "model"]
@@ -153,10 +154,11 @@ def test_written_files(run_dir, tmp_path):
     model = list(book["model"].iter_rows(values_only=True))
     assert model[0][:2] == ("model", "linear") and model[2][1] == "grouped 5-fold cross-validation by document"
     assert ("elements macro f1", 0.474) == model[3][:2] and model[5][:2] == ("bearer macro f1", None)
-    table = {row[0]: row[1:6] for row in model[model.index(("element", "CV precision", "CV recall", "CV F1", "positives", "threshold")) + 1:]}
+    columns = ("element", "CV precision", "CV recall", "CV F1", "positives", "threshold", "CV F1 by document")
+    table = {row[0]: row[1:7] for row in model[model.index(columns) + 1:]}
     assert list(table) == list(m.elements)
-    assert table["risk_assessment"] == (0.674, 0.665, 0.669, 725, 0.41)
-    assert table["good_faith"] == (None,) * 5  # not in the card: left blank, not made up
+    assert table["risk_assessment"] == (0.674, 0.665, 0.669, 725, 0.41, 0.92)
+    assert table["good_faith"] == (None,) * 6  # not in the card: left blank, not made up
     wide = book["matrix"]
     header = [c.value for c in wide[1]]
     assert header[0] == "jurisdiction" and header[1:] == list(m.elements)
@@ -322,3 +324,7 @@ def test_report_says_how_far_each_element_can_be_trusted(run_dir):
                                        "good_faith": {"precision": 0.0, "recall": 0.0}}
     assert json.loads(block)["weak"] == {"good_faith": 0.0}
     assert json.loads(block)["cv_jurisdiction"] == card["metrics"]["by_jurisdiction"]
+    # a card that measured it adds each element's F1 read by document, as a cell reads it
+    card["metrics"]["by_document"] = {"per_label": {"risk_assessment": {"f1": 0.92}, "good_faith": {"f1": 0.0}}}
+    rows = render_report(coverage(load_run(run_dir), by="doc_id"), card).split("<th>threshold</th></tr></thead>", 1)[1]
+    assert "<td>0.692</td><td>0.920</td><td>705</td>" in rows.split("</tbody>", 1)[0]
