@@ -94,7 +94,7 @@ def ingest(
     out: Path = typer.Option(Settings().default_run, "--out", "-o", help="Run folder to write."),
     backend: str = typer.Option("pdfium", help=f"PDF backend: {', '.join(BACKENDS)}."),
     jurisdiction: Optional[str] = typer.Option(None, help="Metadata for files not in the manifest."),
-    kind: Optional[str] = typer.Option(None, help="Document kind (law, directive, strategy, …) for files not in the manifest."),
+    kind: Optional[str] = typer.Option(None, help="Document kind for files not in the manifest: law, act, directive, regulation, decree, ordinance (binding); strategy, policy, guidance, standard."),
     year: Optional[int] = typer.Option(None, help="Year for files not in the manifest."),
     title: Optional[str] = typer.Option(None, help="Title for files not in the manifest."),
     strict: bool = typer.Option(False, help="Exit 1 when any file fails (default: only when all fail)."),
@@ -106,6 +106,12 @@ def ingest(
     """
     if backend not in BACKENDS:
         _fail(ValueError(f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}"))
+    from .ingest import check_kind
+
+    try:
+        kind = check_kind(kind) if kind is not None else None
+    except ValueError as exc:
+        _fail(ValueError(f"--kind: {exc}"))
     given = {k: v for k, v in {"jurisdiction": jurisdiction, "kind": kind, "year": year, "title": title}.items() if v is not None}
     options = DocumentMeta(doc_id="options", **given) if given else None
     with _progress() as progress:
@@ -133,10 +139,16 @@ def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options:
         jobs=_jobs(jobs),
     )
     seconds = time.perf_counter() - started
-    write_run(out, result.documents, result.passages, result.errors,
-              run_info(result, settings, environment_versions(), seconds, skipped))
+    stale = write_run(out, result.documents, result.passages, result.errors,
+                      run_info(result, settings, environment_versions(), seconds, skipped))
+    if stale:
+        _flag("removed", "yellow", f"{', '.join(p.name for p in stale)} from {out}: made from its former passages "
+              "(classify and build the matrix again)")
     for path in skipped:
         _flag("skipped", "yellow", f"{path}: not a PDF, text or HTML file ({path.suffix or 'no extension'})")
+    if not files:
+        _flag("error", "red", "nothing to read: no PDF, text or HTML file in the paths given "
+              "(hidden files and folders, such as .DS_Store, are left out)")
     for err in result.errors:
         _flag("error", "red", f"{err.path}: {err.reason} ({err.stage})")
     unknown = [d.path for d in result.documents if d.meta_source == "unknown"]
@@ -285,13 +297,15 @@ def evaluate(
         table.add_row(label + rare, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]),
                       f"{d['f1']:.3f}", str(d["documents"]))
     _print_table(table)
-    typer.echo(f"elements macro-F1 {metrics['elements_macro_f1']:.3f} (over {len(metrics['macro_over'])} labels with ≥5 positives), "
+    macro = f"{metrics['elements_macro_f1']:.3f}" if metrics["macro_over"] else "n/a (no label has 5 positives)"
+    typer.echo(f"elements macro-F1 {macro} (over {len(metrics['macro_over'])} labels with ≥5 positives), "
                f"micro-F1 {metrics['elements_micro_f1']:.3f}")
     typer.echo(f"modality accuracy {metrics['modality']['accuracy']:.3f}, macro-F1 {metrics['modality']['macro_f1']:.3f}; "
                f"bearer accuracy {metrics['bearer']['accuracy']:.3f}, macro-F1 {metrics['bearer']['macro_f1']:.3f}")
-    typer.echo(f"by document (is the element found in a document whose labelled passages hold it, as a coverage "
-               f"cell claims): macro-F1 {documents['macro_f1']:.3f} over {len(documents['macro_over'])} labels held "
-               f"by ≥5 of {documents['n_documents']} documents")
+    if documents["macro_over"]:
+        typer.echo(f"by document (is the element found in a document whose labelled passages hold it, as a coverage "
+                   f"cell claims): macro-F1 {documents['macro_f1']:.3f} over {len(documents['macro_over'])} labels held "
+                   f"by ≥5 of {documents['n_documents']} documents")
     if "spread" in metrics:
         spread = metrics["spread"]
         typer.echo(f"over {spread['repeats']} fold assignments (mean ± sd): " + ", ".join(

@@ -13,11 +13,13 @@ import logging
 import re
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .corpus import ManifestEntry
 from .errors import IngestError, NoTextLayerError
 from .layout import clean_pages
 from .pdf import PageLines, read_pdf
-from .records import Block, BlockKind, Document, DocumentMeta
+from .records import BINDING_KINDS, Block, BlockKind, Document, DocumentMeta
 from .reflow import html_to_text, reflow_text
 from .text import cid_ratio, sha256_file, word_share
 
@@ -56,7 +58,13 @@ def resolve_meta(
     if sidecar.is_file():
         try:
             data = json.loads(sidecar.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            data = {**data, "kind": check_kind(data["kind"])} if data.get("kind") is not None else data
             return DocumentMeta.model_validate({"doc_id": doc_id, **data, "source": "sidecar"})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise IngestError(sidecar, f"bad sidecar metadata: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
         except (ValueError, TypeError) as exc:
             raise IngestError(sidecar, f"bad sidecar metadata: {exc}") from exc
     if options is not None:
@@ -177,6 +185,24 @@ def _detect_language(text: str) -> str:
         return "unknown"
 
 
+NON_BINDING_KINDS = frozenset({"strategy", "policy", "guidance", "standard"})
+KINDS = BINDING_KINDS | NON_BINDING_KINDS
+
+
+def check_kind(kind: str) -> str:
+    """A document kind, lower-cased, from the kinds the coverage levels know: a typo such as
+    `statute` or `Law` would quietly make a law count as policy."""
+    value = str(kind).strip().lower()
+    if value not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: binding kinds are {', '.join(sorted(BINDING_KINDS))}; "
+                         f"non-binding {', '.join(sorted(NON_BINDING_KINDS))}")
+    return value
+
+
 def _slug(stem: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    """A doc_id from a file name: "Résolution [3611] – draft" → "resolution-3611-draft"."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
     return slug or "document"

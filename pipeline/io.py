@@ -87,6 +87,8 @@ def split_text_rows(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
             problems.append(f"line {line_no}: {row.reason}")
         elif not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
             problems.append(f"line {line_no}: needs an id and a text")
+        elif not row["text"].strip():
+            problems.append(f"line {line_no}: empty text")
         else:
             rows.append((line_no, row))
     return rows, problems
@@ -145,13 +147,40 @@ def write_run(
     passages: list[Passage],
     errors: list[FileError],
     run_info: dict,
-) -> None:
-    """Write one run folder's four files."""
+) -> list[Path]:
+    """Write one run folder's four files. What an earlier run made from other passages
+    (predictions, matrix, report) is removed, so that no old score stands beside a new
+    text; it stays when the passages are the same. Returns the files removed."""
     out.mkdir(parents=True, exist_ok=True)
+    before = _passage_keys(out / "passages.parquet")
     write_jsonl(out / "documents.jsonl", (d.summary() for d in documents))
     write_passages(out / "passages.parquet", passages)
     write_jsonl(out / "errors.jsonl", (e.model_dump() for e in errors))
     atomic_write_text(out / "run.json", json.dumps(run_info, indent=2, ensure_ascii=False) + "\n")
+    if before == [(p.id, p.text) for p in passages]:
+        return []
+    stale = [out / name for name in DERIVED if (out / name).exists()]
+    for path in stale:
+        path.unlink()
+    return stale
+
+
+# files made from a run's passages by classify, matrix and annotate suggest
+DERIVED = ("predictions.parquet", "matrix.csv", "matrix.json", "matrix.xlsx", "heatmap.png", "report.html",
+           "suggestions.jsonl")
+
+
+def _passage_keys(path: Path) -> list[tuple[str, str]] | None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        return None
+    try:
+        table = pq.read_table(path, columns=["id", "text"])
+    except (pa.ArrowException, OSError):
+        return None
+    return list(zip(table.column("id").to_pylist(), table.column("text").to_pylist()))
 
 
 def environment_versions() -> dict[str, str]:

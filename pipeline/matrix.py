@@ -60,7 +60,8 @@ class Evidence:
     def reference(self) -> str:
         """"Title (year), Article 21(2)(d), p. 12": what an analyst pastes into a footnote."""
         year = f" ({self.year})" if self.year else ""
-        return ", ".join(p for p in (f"{self.title}{year}", self.citation, self.pages) if p)
+        title = self.title if self.title and self.title != "unknown" else self.doc_id  # a file ingested without metadata
+        return ", ".join(p for p in (f"{title}{year}", self.citation, self.pages) if p)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "reference": self.reference}

@@ -146,13 +146,14 @@ def test_classify_names_each_bad_jsonl_line_and_classifies_the_rest(tmp_path):
     classified in order, and an id given twice is said; a file with no readable line fails."""
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": 1, "text": "Operators shall notify incidents."}\n{"id": 2}\nnot json\n\n'
-                   '{"id": 3, "text": 42}\n{"id": 1, "text": "The authority shall supervise operators."}\n')
+                   '{"id": 3, "text": 42}\n{"id": 1, "text": "The authority shall supervise operators."}\n'
+                   '{"id": 4, "text": "  "}\n')
     result = runner.invoke(app, ["classify", str(src), "--model", "rules"])
     assert result.exit_code == 0, result.output
-    for problem in ("line 2: needs an id and a text", "line 3: not JSON", "line 5: needs an id and a text"):
+    for problem in ("line 2: needs an id and a text", "line 3: not JSON", "line 5: needs an id and a text", "line 7: empty text"):
         assert f"in.jsonl: {problem}" in result.output
     assert "in.jsonl: line 6: id '1' also on line 1" in result.output
-    assert "3 lines of" in result.output and "not classified" in result.output
+    assert "4 lines of" in result.output and "not classified" in result.output
     out = [json.loads(line) for line in (tmp_path / "in.predictions.jsonl").read_text().splitlines()]
     assert [o["id"] for o in out] == ["1", "1"] and "information_exchange" in out[0]["elements"]
     src.write_text('{"id": 2}\n')

@@ -89,6 +89,33 @@ def test_cli_ingest_options_fill_metadata(tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "documents.jsonl").read_text())
     assert (doc["jurisdiction"], doc["kind"], doc["year"], doc["meta_source"]) == ("ee", "law", 2020, "options")
+    typo = runner.invoke(app, ["ingest", str(path), "--out", str(out), "--kind", "statute"])
+    assert typo.exit_code == 1 and "--kind: unknown kind 'statute'" in typo.output
+
+
+def test_cli_ingest_again_removes_what_was_made_from_other_passages(tmp_path):
+    """Predictions, matrix and report made from a run's former passages must not stand beside
+    new texts (an old score shown for a repealed paragraph); the same passages keep them."""
+    path = tmp_path / "act.txt"
+    path.write_text(GOOD)
+    out = tmp_path / "run"
+    assert runner.invoke(app, ["ingest", str(path), "--out", str(out)]).exit_code == 0
+    made = ["predictions.parquet", "matrix.json", "report.html"]
+    for name in made:
+        (out / name).write_text("made from the passages")
+    same = runner.invoke(app, ["ingest", str(path), "--out", str(out)])
+    assert same.exit_code == 0 and "removed" not in same.output and all((out / n).exists() for n in made)
+    path.write_text(GOOD.replace("will", "may"))
+    changed = runner.invoke(app, ["ingest", str(path), "--out", str(out)])
+    assert changed.exit_code == 0 and not any((out / n).exists() for n in made)
+    assert "removed predictions.parquet, matrix.json, report.html from" in changed.output
+
+
+def test_cli_ingest_says_when_a_folder_holds_nothing_to_read(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / ".notes.txt").write_text(GOOD)
+    result = runner.invoke(app, ["ingest", str(tmp_path / "in"), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1 and "nothing to read: no PDF, text or HTML file" in result.output
 
 
 def test_cli_ingest_parallel_matches_serial(shared_corpus, tmp_path):

@@ -179,3 +179,14 @@ def test_ingest_metadata_from_sidecar_then_options_then_unknown(tmp_path):
     path.with_suffix(".meta.json").write_text("{not json")
     with pytest.raises(IngestError, match="bad sidecar"):
         resolve_meta(path, "0" * 64, {}, options)
+    # a kind is read whatever its case, and one the levels do not know is an error, not "policy"
+    path.with_suffix(".meta.json").write_text(json.dumps({"jurisdiction": "fi", "kind": "Law"}))
+    assert resolve_meta(path, "0" * 64, {}, None).kind == "law"
+    path.with_suffix(".meta.json").write_text(json.dumps({"jurisdiction": "fi", "kind": "statute"}))
+    with pytest.raises(IngestError, match="unknown kind 'statute': binding kinds are act, decree, directive"):
+        resolve_meta(path, "0" * 64, {}, None)
+    path.with_suffix(".meta.json").write_text(json.dumps({"year": "twenty"}))
+    with pytest.raises(IngestError, match=r"bad sidecar metadata: year: Input should be a valid integer[^\n]*$"):
+        resolve_meta(path, "0" * 64, {}, None)
+    accented = tmp_path / "Résolution [3611] (v2) – draft.txt"
+    assert resolve_meta(accented, "0" * 64, {}, None).doc_id == "resolution-3611-v2-draft"

@@ -204,6 +204,15 @@ def test_each_citation_names_one_passage(corpus_passages):
     assert len(set(citations)) > 0.97 * len(citations)  # by path alone: 0.86
 
 
+def test_reference_of_a_document_without_metadata_names_the_document():
+    from pipeline.matrix import Evidence
+
+    item = Evidence(passage_id="draft-act:s4.p1", doc_id="draft-act", jurisdiction="unknown", title="unknown", year=None,
+                    doc_kind="unknown", citation="Section 4, para 1", pages="", text="…", element="no_harm", score=0.9,
+                    modality="conduct", bearer="state", level="policy")
+    assert item.reference == "draft-act, Section 4, para 1"
+
+
 def test_pages():
     assert (cite_pages(3, 3), cite_pages(3, 5), cite_pages(None, None)) == ("p. 3", "pp. 3–5", "")
 
