@@ -88,16 +88,34 @@ def corpus_list(
     console.print(f"{len(entries)} documents, {present} fetched, {len({e.jurisdiction for e in entries})} jurisdictions")
 
 
+_JURISDICTION_META = typer.Option(None, "--jurisdiction", help="Jurisdiction for files not in the manifest.")
+_KIND_META = typer.Option(None, "--kind", help="Document kind for files not in the manifest: law, act, directive, regulation, "
+                          "decree, ordinance (binding); strategy, policy, guidance, standard.")
+_YEAR_META = typer.Option(None, "--year", help="Year for files not in the manifest.")
+_TITLE_META = typer.Option(None, "--title", help="Title for files not in the manifest.")
+_STRICT = typer.Option(False, "--strict/--no-strict", help="Exit 1 when any file fails (default: only when all fail).")
+
+
+def _meta_options(jurisdiction: Optional[str], kind: Optional[str], year: Optional[int], title: Optional[str]) -> Optional[DocumentMeta]:
+    """The metadata options as one DocumentMeta (None when none is given); a kind the levels
+    do not know is an error before anything is read."""
+    from .ingest import check_kind
+
+    try:
+        kind = check_kind(kind) if kind is not None else None
+    except ValueError as exc:
+        _fail(ValueError(f"--kind: {exc}"))
+    given = {k: v for k, v in {"jurisdiction": jurisdiction, "kind": kind, "year": year, "title": title}.items() if v is not None}
+    return DocumentMeta(doc_id="options", **given) if given else None
+
+
 @app.command()
 def ingest(
     paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders.", show_default="the fetched corpus"),
     out: Path = typer.Option(Settings().default_run, "--out", "-o", help="Run folder to write."),
     backend: str = typer.Option("pdfium", help=f"PDF backend: {', '.join(BACKENDS)}."),
-    jurisdiction: Optional[str] = typer.Option(None, help="Metadata for files not in the manifest."),
-    kind: Optional[str] = typer.Option(None, help="Document kind for files not in the manifest: law, act, directive, regulation, decree, ordinance (binding); strategy, policy, guidance, standard."),
-    year: Optional[int] = typer.Option(None, help="Year for files not in the manifest."),
-    title: Optional[str] = typer.Option(None, help="Title for files not in the manifest."),
-    strict: bool = typer.Option(False, help="Exit 1 when any file fails (default: only when all fail)."),
+    jurisdiction: Optional[str] = _JURISDICTION_META, kind: Optional[str] = _KIND_META, year: Optional[int] = _YEAR_META,
+    title: Optional[str] = _TITLE_META, strict: bool = _STRICT,
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes.", show_default="one per CPU core, at most 4"),
 ) -> None:
     """Read PDFs, text and HTML into clean, structured passages.
@@ -106,14 +124,7 @@ def ingest(
     """
     if backend not in BACKENDS:
         _fail(ValueError(f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}"))
-    from .ingest import check_kind
-
-    try:
-        kind = check_kind(kind) if kind is not None else None
-    except ValueError as exc:
-        _fail(ValueError(f"--kind: {exc}"))
-    given = {k: v for k, v in {"jurisdiction": jurisdiction, "kind": kind, "year": year, "title": title}.items() if v is not None}
-    options = DocumentMeta(doc_id="options", **given) if given else None
+    options = _meta_options(jurisdiction, kind, year, title)
     with _progress() as progress:
         result = _ingest(paths, out, replace(Settings(), pdf_backend=backend), options, jobs, progress)
     if not result.documents or (strict and result.errors):
@@ -593,6 +604,8 @@ def run_all(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name.", show_default="the best by cross-validation"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for ingest and classify.", show_default="one per CPU core, at most 4"),
     explain: bool = _EXPLAIN,
+    jurisdiction: Optional[str] = _JURISDICTION_META, kind: Optional[str] = _KIND_META, year: Optional[int] = _YEAR_META,
+    title: Optional[str] = _TITLE_META, strict: bool = _STRICT,
 ) -> None:
     """The whole pipeline: ingest → classify → matrix, ending with report.html."""
     from .matrix import Filters, RunData
@@ -600,8 +613,9 @@ def run_all(
 
     started = time.perf_counter()
     name = model or best_model_name(_models_dir())
+    options = _meta_options(jurisdiction, kind, year, title)
     with _progress() as progress:
-        result = _ingest(paths, out, Settings(), None, jobs, progress)
+        result = _ingest(paths, out, Settings(), options, jobs, progress)
         if not result.documents:
             raise typer.Exit(code=1)
         predictions = _classify_run(out, name, progress, passages=result.passages, jobs=jobs, explain=explain)
@@ -613,6 +627,8 @@ def run_all(
         progress.update(task, advance=1)
     _print_levels(built)
     console.print(f"done in {time.perf_counter() - started:.0f}s; open the report: {(out / 'report.html').resolve()}")
+    if strict and result.errors:
+        raise typer.Exit(code=1)
 
 
 def _register_annotate() -> None:

@@ -91,6 +91,13 @@ def test_cli_ingest_options_fill_metadata(tmp_path):
     assert (doc["jurisdiction"], doc["kind"], doc["year"], doc["meta_source"]) == ("ee", "law", 2020, "options")
     typo = runner.invoke(app, ["ingest", str(path), "--out", str(out), "--kind", "statute"])
     assert typo.exit_code == 1 and "--kind: unknown kind 'statute'" in typo.output
+    # `run` takes the same options, and --strict
+    (tmp_path / "empty.txt").write_text("")
+    whole = runner.invoke(app, ["run", str(path), str(tmp_path / "empty.txt"), "--out", str(tmp_path / "run2"), "--model", "rules",
+                                "--jurisdiction", "ee", "--kind", "Law", "--no-explain", "--strict"])
+    assert whole.exit_code == 1 and "empty.txt: empty file" in whole.output and (tmp_path / "run2" / "report.html").is_file()
+    doc = json.loads((tmp_path / "run2" / "documents.jsonl").read_text())
+    assert (doc["jurisdiction"], doc["kind"], doc["meta_source"]) == ("ee", "law", "options")
 
 
 def test_cli_ingest_again_removes_what_was_made_from_other_passages(tmp_path):
