@@ -512,8 +512,8 @@ def _print_levels(result) -> None:
 
 def _print_cautions(result) -> None:
     """What a reader of the matrix should know before trusting it, said where a batch run
-    ends, since many never open the report: the elements the model finds poorly, and the
-    documents in languages it learned little of."""
+    ends, since many never open the report: the elements the model finds poorly, documents
+    of unknown jurisdiction pooled in one row, and documents in languages it learned little of."""
     from collections import Counter
 
     from .export import card_summary
@@ -524,6 +524,10 @@ def _print_cautions(result) -> None:
     if weak:
         _flag("caution", "yellow", f"cross-validated F1 under {WEAK_F1} (most of their cells are likely wrong): "
               + ", ".join(f"{e} {f1:.2f}" for e, f1 in weak.items()))
+    unplaced = [d["doc_id"] for d in result.documents if d.get("jurisdiction") == "unknown"]
+    if len(unplaced) > 1:
+        _flag("caution", "yellow", f"{len(unplaced)} documents of unknown jurisdiction share the row `unknown` "
+              f"({', '.join(unplaced[:5])}{', …' if len(unplaced) > 5 else ''}): give --jurisdiction or a sidecar NAME.meta.json")
     languages = Counter(d["language"] for d in result.documents if d.get("language") not in (None, "en", "unknown"))
     if languages:
         _flag("caution", "yellow", f"{sum(languages.values())} documents not in English ("

@@ -231,6 +231,11 @@ def test_cli_matrix_ends_with_what_to_be_careful_of(run_dir):
     lines = [line for line in result.output.splitlines() if line.startswith("caution ")]
     assert lines[0].startswith("caution cross-validated F1 under 0.3") and all(e in lines[0] for e in weak)
     assert lines[1].startswith("caution 2 documents not in English (fr 1, sk 1)")
+    # files read without metadata share one row: said, with how to place them
+    write_jsonl(run_dir / "documents.jsonl", [{**d, "jurisdiction": "unknown"} if d["doc_id"] != "aa-law" else d for d in DOCS])
+    pooled = runner.invoke(app, ["matrix", str(run_dir)])
+    assert "caution 3 documents of unknown jurisdiction share the row `unknown` (cc-dir, aa-strat, bb-strat)" in " ".join(
+        pooled.output.split())
 
 
 def test_cli_matrix_compare_diff(run_dir, tmp_path):
