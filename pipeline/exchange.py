@@ -206,7 +206,7 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
     fmt = fmt or detected
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
-    if fmt != detected and "label-studio" in (fmt, detected) or {fmt, detected} == {"jsonl", "doccano"} and _has_rows(path):
+    if (fmt != detected and "label-studio" in (fmt, detected)) or ({fmt, detected} == {"jsonl", "doccano"} and _has_rows(path)):
         raise AnnotationError(path, f"this looks like a {detected} file, not {fmt}: leave --format out, or pass --format {detected}")
     rows = list(_ls_rows(path) if fmt == "label-studio" else _jsonl_rows(path, fmt))
     several = any(isinstance(row, dict) and len({labels["by"] for labels in row["labels"] if labels}) > 1 for _, row in rows)
