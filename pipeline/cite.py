@@ -9,11 +9,11 @@ import re
 _UNIT = re.compile(r"^(?:Article|Art\.|Section|§|Recital|Footnote|Rule|Regulation)\s*\S+|^(?:Annex|Schedule)\b",
                    re.IGNORECASE)
 # … and containers cited only when no unit is below them
-_CONTAINER = re.compile(r"^(?:Chapter|Part|Title|Book|Addendum|Appendix)\s+\S+", re.IGNORECASE)
+_CONTAINER = re.compile(r"^(?:Chapter|Part|Title|Book|Addendum|Appendix|CHAPTER|PART|TITLE|BOOK|ADDENDUM|APPENDIX)\s+\S+")
 _NUMBER = re.compile(r"^\d+[a-z]?$")
 _POINT = re.compile(r"^\(?([a-z]{1,3}|[ivx]{1,5}|\d+[a-z]?)\)$|^[a-z]$")
-_COUNTED = re.compile(r"^(para|subpara)\s+(\d+)$")
-_PIECE = re.compile(r"-(\d+)$")  # segment.py's suffix for a second passage with the same path
+_COUNTED = re.compile(r"^(para|subpara|part)\s+(\d+)$")  # "part N": a long paragraph cut at its sentences
+_REPEAT = re.compile(r"-(\d+)$")  # segment.py's suffix for a second passage with the same path
 SPECIAL = {"title": "Title", "closing": "Closing formula"}
 HEADING_CHARS = 60
 
@@ -33,11 +33,15 @@ def cite_path(path: list[str] | tuple[str, ...], kind: str = "") -> str:
 
 
 def cite_passage(passage) -> str:
-    """A passage's citation, told apart from the passages sharing its path: a paragraph cut
-    at its sentences, or two paragraphs a document numbers alike, gets ", part N" from its
-    id's suffix (`…:p1-2`), so each citation names one passage."""
-    piece = _PIECE.search(passage.id.rsplit(":", 1)[-1])
-    return cite_path(passage.path, passage.kind) + (f", part {piece.group(1)}" if piece else "")
+    """A passage's citation, told apart from the passages sharing its path (two paragraphs a
+    document numbers alike, as its text gives them): the second is "(2nd)", from its id's
+    suffix (`…:p1-2`), so each citation names one passage."""
+    repeat = _REPEAT.search(passage.id.rsplit(":", 1)[-1])
+    return cite_path(passage.path, passage.kind) + (f" ({_ordinal(int(repeat.group(1)))})" if repeat else "")
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def cite_pages(page_start: int | None, page_end: int | None) -> str:
@@ -65,7 +69,7 @@ def _suffix(part: str) -> str:
         return f"({point.group(1) or part})"
     counted = _COUNTED.match(part)
     if counted:
-        return f", {'para' if counted.group(1) == 'para' else 'subpara'} {counted.group(2)}"
+        return f", {counted.group(1)} {counted.group(2)}"
     return f", “{_short(part)}”"
 
 

@@ -92,11 +92,14 @@ def export_command(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Pre-annotations from this model.", show_default="the run's predictions, or the best model"),
     predictions: bool = typer.Option(True, "--predictions/--no-predictions",
                                      help="Include the model's pre-annotations (leave them out for blind double labelling)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file (it may hold labels)."),
 ) -> None:
     """Tasks for Label Studio or doccano, with the model's predictions as pre-annotations."""
     from .exchange import write_tasks
 
     try:
+        if out.exists() and not overwrite:
+            raise DdlensError(out, "already exists (it may hold labels): choose another --out, or pass --overwrite")
         tasks = (_run_tasks(source, ids, select, n, strategy, annotations, element) if source.is_dir()
                  else _file_tasks(source, model if predictions else None, predictions))
         if not predictions:
@@ -219,9 +222,10 @@ def import_command(
         _flag("not imported", "red", problem)
     for repeated in result.repeated:
         _flag("note", "yellow", repeated)
+    for note in _relabelled(earlier, result.records, out):
+        _flag("note", "yellow", note)
     if result.records:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        target = out or Settings().labels / f"{annotator.replace('/', '-')}-{stamp}.jsonl"
+        target = out or _new_labels_file(annotator)
         write_annotations(target, [*earlier, *result.records])
         added = f" (after the {len(earlier)} already there)" if earlier else ""
         console.print(f"imported {len(result.records)} labels by {annotator} → {target}{added}; {len(result.problems)} not imported, "
@@ -235,6 +239,27 @@ def import_command(
                       "pre-annotation exactly: make sure they were read, not just accepted")
     if not result.records:
         raise typer.Exit(code=1)
+
+
+def _new_labels_file(annotator: str) -> Path:
+    """annotations/labels/NAME-TIME.jsonl, never one that exists (two imports in one second)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    base = Settings().labels / f"{annotator.replace('/', '-')}-{stamp}"
+    target, n = base.with_suffix(".jsonl"), 1
+    while target.exists():
+        n += 1
+        target = base.with_name(f"{base.name}-{n}.jsonl")
+    return target
+
+
+def _relabelled(earlier: list[Annotation], new: list[Annotation], out: Optional[Path]) -> list[str]:
+    """Passages the file appended to already has from the same annotator, labelled otherwise."""
+    def key(r: Annotation) -> tuple:
+        return sorted(r.elements), r.modality, r.bearer, r.fragment
+
+    before = {(r.annotator, r.text_sha256): r for r in earlier}
+    return [f"{out}: {r.id} labelled again by {r.annotator}, differently; agreement and adjudicate take the later one"
+            for r in new if (r.annotator, r.text_sha256) in before and key(before[r.annotator, r.text_sha256]) != key(r)]
 
 
 @annotate_app.command("agreement")

@@ -17,6 +17,7 @@ from xml.sax.saxutils import quoteattr
 
 from pydantic import ValidationError
 
+from .annotations import ADJUDICATOR
 from .errors import AnnotationError
 from .io import BadLine, atomic_write_text, iter_jsonl
 from .records import Annotation, Prediction
@@ -222,7 +223,9 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
                 result.unlabelled += 1
                 continue
             who = f"{annotator}/{labels['by']}" if several and labels.get("by") not in (None, "") else annotator
-            problem = _check_row(row, passages)
+            problem = _check_row(row, passages) or (
+                f"a review row is an adjudication: import it with --annotator {ADJUDICATOR}"
+                if row.get("review") and annotator != ADJUDICATOR else "")
             if problem:
                 result.problems.append(f"{where} ({row.get('id') or '?'}): {problem}")
                 continue
@@ -379,8 +382,9 @@ def _jsonl_rows(path: Path, fmt: str):
         except (ValueError, TypeError) as exc:
             yield where, str(exc)
             continue
-        if fmt == "jsonl" and row.get("reviewed") is False:
-            yield where, "not reviewed yet (reviewed: false): decide the labels, then set reviewed to true"
+        review = fmt == "jsonl" and ("candidates" in row or "reviewed" in row)  # a row of adjudicate's review file
+        if review and row.get("reviewed") is not True:
+            yield where, "not reviewed yet (reviewed is not true): decide the labels, then set reviewed to true"
             continue
         suggested = row.get("suggested") or row.get("ddlens_suggested")
         meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
@@ -388,7 +392,7 @@ def _jsonl_rows(path: Path, fmt: str):
         yield where, {"id": row.get("id") if fmt == "jsonl" else row.get("passage_id", meta.get("passage_id")),
                       "doc_id": row.get("doc_id"), "jurisdiction": row.get("jurisdiction"), "text": row.get("text"),
                       "text_sha256": row.get("text_sha256", meta.get("text_sha256")), "context": row.get("context"),
-                      "heading": row.get("heading"), "labels": [labels], "suggested": suggested}
+                      "heading": row.get("heading"), "labels": [labels], "suggested": suggested, "review": review}
 
 
 def _doccano_row_labels(row: dict) -> dict | None:

@@ -150,24 +150,38 @@ def write_run(
 ) -> list[Path]:
     """Write one run folder's four files. What an earlier run made from other passages
     (predictions, matrix, report) is removed, so that no old score stands beside a new
-    text; it stays when the passages are the same. Returns the files removed."""
+    text, and the matrix files go when only the documents' metadata changed; all stay when
+    both are the same. Returns the files removed."""
     out.mkdir(parents=True, exist_ok=True)
-    before = _passage_keys(out / "passages.parquet")
+    passages_before, documents_before = _passage_keys(out / "passages.parquet"), _document_keys(out / "documents.jsonl")
     write_jsonl(out / "documents.jsonl", (d.summary() for d in documents))
     write_passages(out / "passages.parquet", passages)
     write_jsonl(out / "errors.jsonl", (e.model_dump() for e in errors))
     atomic_write_text(out / "run.json", json.dumps(run_info, indent=2, ensure_ascii=False) + "\n")
-    if before == [(p.id, p.text) for p in passages]:
-        return []
-    stale = [out / name for name in DERIVED if (out / name).exists()]
+    same_passages = passages_before == [(p.id, p.text) for p in passages]
+    # the matrix reads the documents' metadata too (a kind decides a level)
+    same_documents = documents_before == [_document_key(d.summary()) for d in documents]
+    names = () if same_passages and same_documents else MATRIX_FILES if same_passages else DERIVED
+    stale = [out / name for name in names if (out / name).exists()]
     for path in stale:
         path.unlink()
     return stale
 
 
 # files made from a run's passages by classify, matrix and annotate suggest
-DERIVED = ("predictions.parquet", "matrix.csv", "matrix.json", "matrix.xlsx", "heatmap.png", "report.html",
-           "suggestions.jsonl")
+MATRIX_FILES = ("matrix.csv", "matrix.json", "matrix.xlsx", "heatmap.png", "report.html")
+DERIVED = ("predictions.parquet", *MATRIX_FILES, "suggestions.jsonl")
+
+
+def _document_key(summary: dict) -> tuple:
+    return tuple(summary.get(k) for k in ("doc_id", "jurisdiction", "title", "year", "kind", "language"))
+
+
+def _document_keys(path: Path) -> list[tuple] | None:
+    if not path.is_file():
+        return None
+    rows = [row for _, row in iter_jsonl(path, go_on=True)]
+    return [_document_key(row) if isinstance(row, dict) else () for row in rows]
 
 
 def _passage_keys(path: Path) -> list[tuple[str, str]] | None:

@@ -211,9 +211,10 @@ def _clip(text: str) -> str:
     return text if len(text) <= EVIDENCE_TEXT_CHARS else text[: EVIDENCE_TEXT_CHARS - 1].rstrip() + "…"
 
 
-def strength(evidence: Evidence) -> tuple[int, float]:
-    """Evidence order: the level it proves first, then the score."""
-    return LEVELS.index(evidence.level), evidence.score
+def strength(evidence: Evidence) -> tuple[int, float, str]:
+    """Evidence order, strongest first: the level it proves, then the score, then the passage
+    id, so that ties fall the same way here and in the report's script."""
+    return -LEVELS.index(evidence.level), -evidence.score, evidence.passage_id
 
 
 def build_cells(evidence: Iterable[Evidence], totals: dict[str, int], key: Callable[[Evidence], str],
@@ -226,7 +227,7 @@ def build_cells(evidence: Iterable[Evidence], totals: dict[str, int], key: Calla
     cells = []
     for group in totals:
         for element in elements:
-            items = sorted(by_cell.get((group, element), []), key=strength, reverse=True)
+            items = sorted(by_cell.get((group, element), []), key=strength)
             n = len(items)
             cells.append(Cell(
                 group=group, element=element, level=items[0].level if items else "absent", n_passages=n,

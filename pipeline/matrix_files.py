@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 from .export import write_csv, write_heatmap, write_json, write_xlsx
+from .io import MATRIX_FILES
 from .matrix import Filters, Matrix, RunData, coverage
 from .report import write_report
 from .train import read_card
 
-OUTPUTS = ("matrix.csv", "matrix.json", "matrix.xlsx", "heatmap.png", "report.html")
+OUTPUTS = MATRIX_FILES
 
 
 def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filters(), top: int = 5,

@@ -196,7 +196,8 @@ function cells() {  // jurisdiction -> element -> {level, n, docs, evidence}
     }
   }
   for (const j of Object.values(out)) for (const cell of Object.values(j))
-    cell.evidence.sort((a, b) => rank(b.level) - rank(a.level) || b.score - a.score).splice(D.top);
+    cell.evidence.sort((a, b) => rank(b.level) - rank(a.level) || b.score - a.score
+      || (a.passage_id < b.passage_id ? -1 : a.passage_id > b.passage_id ? 1 : 0)).splice(D.top);
   return out;
 }
 

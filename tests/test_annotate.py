@@ -85,12 +85,17 @@ def test_adjudicate_merge_review_and_import_back(tmp_path):
     review_file.write_text(json.dumps(review[0]) + "\n")
     unread = read_labels(review_file, ADJUDICATOR)  # a proposal nobody decided never becomes gold
     assert not unread.records and unread.problems == [
-        f"{review_file}: line 1: not reviewed yet (reviewed: false): decide the labels, then set reviewed to true"]
+        f"{review_file}: line 1: not reviewed yet (reviewed is not true): decide the labels, then set reviewed to true"]
+    for almost in ("false", "true", None):  # only true itself says a person decided
+        review_file.write_text(json.dumps({**review[0], "reviewed": almost}) + "\n")
+        assert not read_labels(review_file, ADJUDICATOR).records
     review[0]["elements"] = ["information_exchange", "necessary_measures"]  # the adjudicator's decision
     review[0]["reviewed"] = True
     review_file.write_text(json.dumps(review[0]) + "\n")
     back = read_labels(review_file, ADJUDICATOR)
     assert not back.problems and back.records[0].annotator == ADJUDICATOR
+    as_bob = read_labels(review_file, "bob")  # an adjudication under a reader's name would be one more reading
+    assert not as_bob.records and as_bob.problems[0].endswith("a review row is an adjudication: import it with --annotator adjudicated")
     gold = {g.id: g for g in gold_labels(records + back.records)}
     assert gold["doc:p1"].elements == ["information_exchange", "necessary_measures"]
 
@@ -117,7 +122,7 @@ def test_export_import_round_trip(tmp_path, fmt):
     assert [r.note for r in back.records] == ["", "notify: exchange with the CSIRT", ""]
 
 
-def test_import_command_never_overwrites_labels(tmp_path):
+def test_import_command_never_overwrites_labels(tmp_path, monkeypatch):
     export = tmp_path / "export.json"
     export.write_text(json.dumps([_ls_task(0, [_ls_annotation("conduct", "state")])]))
     out = tmp_path / "labels.jsonl"
@@ -130,6 +135,24 @@ def test_import_command_never_overwrites_labels(tmp_path):
     appended = runner.invoke(app, [*args, "--append"])
     assert appended.exit_code == 0 and "after the 1 already there" in appended.output
     assert [r.id for r in load_annotations(out)] == ["doc:p0", "doc:p1"]
+    export.write_text(json.dumps([_ls_task(0, [_ls_annotation("result", "operator")])]))
+    relabelled = runner.invoke(app, [*args, "--append"])
+    assert "doc:p0 labelled again by alice, differently" in " ".join(relabelled.output.split())
+
+    # nor does an export: its --out may be a labels file
+    before = out.read_text()
+    refused = runner.invoke(app, ["annotate", "export", str(out), "--format", "jsonl", "--no-predictions", "--out", str(out)])
+    assert refused.exit_code == 1 and "already exists (it may hold labels)" in refused.output and out.read_text() == before
+
+    # and a default file name is never taken twice, even within one second
+    import types
+
+    import pipeline.cli_annotate as cli_annotate
+    monkeypatch.setattr(cli_annotate, "Settings", lambda: types.SimpleNamespace(labels=tmp_path / "labels"))
+    first = cli_annotate._new_labels_file("alice")
+    first.parent.mkdir()
+    first.write_text("")
+    assert cli_annotate._new_labels_file("alice") != first
 
     empty = tmp_path / "empty.json"
     empty.write_text("[]")

@@ -112,6 +112,10 @@ def test_cli_ingest_again_removes_what_was_made_from_other_passages(tmp_path):
         (out / name).write_text("made from the passages")
     same = runner.invoke(app, ["ingest", str(path), "--out", str(out)])
     assert same.exit_code == 0 and "removed" not in same.output and all((out / n).exists() for n in made)
+    relabelled = runner.invoke(app, ["ingest", str(path), "--out", str(out), "--kind", "law"])  # a kind decides a level
+    assert "removed matrix.json, report.html" in relabelled.output and (out / "predictions.parquet").exists()
+    for name in made:
+        (out / name).write_text("made from the passages")
     path.write_text(GOOD.replace("will", "may"))
     changed = runner.invoke(app, ["ingest", str(path), "--out", str(out)])
     assert changed.exit_code == 0 and not any((out / n).exists() for n in made)

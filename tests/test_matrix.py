@@ -193,13 +193,15 @@ def test_citations(path, kind, expected):
 
 
 def test_each_citation_names_one_passage(corpus_passages):
-    """A paragraph cut at its sentences keeps its path; its pieces are cited apart, so a
-    lawyer can find each one from its citation alone."""
+    """Two paragraphs a strategy numbers alike (as its text gives them) are cited apart, and
+    so are the pieces of a paragraph cut at its sentences, so a lawyer can find each passage
+    from its citation alone."""
     passages = [p for p in corpus_passages("es-2013-national-cyber-security-strategy.txt")]
-    pieces = [p for p in passages if p.id.rsplit(":", 1)[1].endswith("-2")]
-    assert pieces
-    first = next(p for p in passages if p.id == pieces[0].id[:-2])
-    assert cite_passage(pieces[0]) == cite_passage(first) + ", part 2"
+    again = [p for p in passages if p.id.rsplit(":", 1)[1].endswith("-2")]
+    assert again
+    first = next(p for p in passages if p.id == again[0].id[:-2])
+    assert cite_passage(again[0]) == cite_passage(first) + " (2nd)"
+    assert cite_path(["GOAL", "para 1", "part 2"], "section-paragraph") == "“GOAL”, para 1, part 2"  # not a Part 2
     citations = [cite_passage(p) for p in passages]
     assert len(set(citations)) > 0.97 * len(citations)  # by path alone: 0.86
 
@@ -290,7 +292,7 @@ def test_report_cells_show_the_evidence_matrix_json_shows(run_dir, tmp_path):
         for cell in json.loads((out / "matrix.json").read_text())["cells"]:
             docs = [d["doc_id"] for d in data["documents"] if d["jurisdiction"] == cell["group"]]
             folded = sorted((e for d in docs for e in data["cells"][d][cell["element"]]["evidence"]),
-                            key=lambda e: (levels.index(e["level"]), e["score"]), reverse=True)[:top]
+                            key=lambda e: (-levels.index(e["level"]), -e["score"], e["passage_id"]))[:top]
             assert [e["passage_id"] for e in folded] == [e["passage_id"] for e in cell["evidence"]], cell
 
 
