@@ -298,6 +298,8 @@ def check_filters(run: RunData, filters: Filters) -> None:
     unknown = sorted((filters.jurisdictions or set()) - set(codes))
     if unknown:
         raise DdlensError(run.folder, f"no documents for jurisdiction(s) {', '.join(unknown)} (this run has {', '.join(codes)})")
+    if not documents:
+        raise DdlensError(run.folder / "documents.jsonl", "the run holds no document: every file failed to ingest (see errors.jsonl)")
     if not any(filters.keeps(d) for d in documents):
         raise DdlensError(run.folder, f"no document matches the filters ({describe_filters(filters)})")
 

@@ -111,6 +111,10 @@ def test_filters(run_dir):
         coverage(run, parse_filters(jurisdictions="aa,xx"))
     with pytest.raises(DdlensError, match="no document matches the filters \\(kind directive; years 2020–2024\\)"):
         coverage(run, parse_filters(kind="directive", years="2020-2024"))
+    from pipeline.matrix import RunData
+
+    with pytest.raises(DdlensError, match="the run holds no document: every file failed to ingest"):
+        coverage(RunData(run_dir, {}, [], {}))
 
 
 def test_compare_and_diff(run_dir):
