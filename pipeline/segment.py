@@ -205,11 +205,12 @@ def _structure(doc: Document) -> list[_Unit]:
             continue
         if block.kind == BlockKind.heading and text.isupper() and (article or annex):
             continue  # a chapter's or section's title line inside the enacting terms
-        cw = _CW_SECTION.match(text) if is_law else None
-        if is_law and not cw and not in_recitals and (article is None or article.startswith("Section")) and (
+        sections_here = is_law and not annex  # a schedule's numbered paragraphs are not sections of the act
+        cw = _CW_SECTION.match(text) if sections_here else None
+        if sections_here and not cw and not in_recitals and (article is None or article.startswith("Section")) and (
                 marginal_before or _CW_FIRST_SUBSECTION.match(text)):
             cw = _CW_PLAIN.match(text)
-        titled = _CW_TITLED.match(text) if is_law and (article is None or article.startswith("Section")) else None
+        titled = _CW_TITLED.match(text) if sections_here and (article is None or article.startswith("Section")) else None
         if titled:
             close()
             article, article_title = f"Section {titled.group(1)}", titled.group(2)

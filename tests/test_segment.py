@@ -109,6 +109,15 @@ def test_segment_contents_lines_of_annexes_open_no_annex(name, annexes, body, co
     assert annexed and all(p.char_start > clause.char_start for p in annexed)  # the annexes close the document
 
 
+def test_segment_a_schedule_s_numbered_paragraphs_are_not_sections(corpus_passages):
+    """In the Singapore code's Annex A, "1. The CIIO should adopt…" after a table's domain name
+    opened "Section 1" again, clashing with the code's own Section 1."""
+    code = corpus_passages("sg-2022-cybersecurity-code-of-practice-cii.pdf")
+    principle = next(p for p in code if p.text.startswith("1. The CIIO should adopt the defence-in-depth principle"))
+    assert cite_passage(principle) == "Annex A(1)"
+    assert not [p for p in code if p.path[0] == "Section 1" and (p.page_start or 0) > 60]
+
+
 def test_segment_bullets_stay_with_their_lead_in():
     blocks = [
         Block(text="1. Objectives", kind=BlockKind.heading),
