@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .errors import AnnotationError
-from .io import atomic_write_text, iter_jsonl
+from .io import BadLine, atomic_write_text, iter_jsonl
 from .records import Annotation
 
 ADJUDICATOR = "adjudicated"
@@ -23,21 +23,34 @@ def annotation_files(paths: Path | Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_annotations(paths: Path | Iterable[Path]) -> list[Annotation]:
-    """Read JSON Lines annotation files (or every *.jsonl under a folder)."""
+def load_annotations(paths: Path | Iterable[Path], problems: list[str] | None = None) -> list[Annotation]:
+    """Read JSON Lines annotation files (or every *.jsonl under a folder). A bad line is an
+    error naming the file and the line; given a `problems` list, each bad line is added to
+    it instead (`FILE: line N: reason`) and the others are read, as a gold file to score is."""
     out: list[Annotation] = []
     for path in annotation_files(paths):
         if not path.is_file():
             raise AnnotationError(path, "no such annotation file")
-        for line_no, row in iter_jsonl(path, AnnotationError):
+        for line_no, row in iter_jsonl(path, AnnotationError, go_on=problems is not None):
             try:
-                out.append(Annotation.model_validate(row))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                reason = first["msg"].removeprefix("Value error, ")
-                where = ".".join(str(p) for p in first["loc"])
-                raise AnnotationError(path, f"line {line_no}: {where + ': ' if where else ''}{reason}") from exc
+                out.append(_record(path, line_no, row))
+            except AnnotationError as exc:
+                if problems is None:
+                    raise
+                problems.append(str(exc))
     return out
+
+
+def _record(path: Path, line_no: int, row: object) -> Annotation:
+    if isinstance(row, BadLine):
+        raise AnnotationError(path, f"line {line_no}: {row.reason}")
+    try:
+        return Annotation.model_validate(row)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        reason = first["msg"].removeprefix("Value error, ")
+        where = ".".join(str(p) for p in first["loc"])
+        raise AnnotationError(path, f"line {line_no}: {where + ': ' if where else ''}{reason}") from exc
 
 
 def write_annotations(path: Path, records: Iterable[Annotation]) -> None:

@@ -283,7 +283,13 @@ def evaluate(
             with console.status(f"cross-validating {name} ({cv} grouped folds × {repeats}, {len(records)} passages)…"):
                 metrics = _cross_validated(name, records, cv, repeats, resume)
         else:
-            gold_records = [r for r in load_annotations(gold or Settings().seed_annotations) if not r.fragment]
+            gold_path = gold or Settings().seed_annotations
+            unread: list[str] = []
+            gold_records = [r for r in load_annotations(gold_path, unread) if not r.fragment]
+            for problem in unread:
+                _flag("not scored", "red", problem)
+            if not gold_records:
+                raise DdlensError(gold_path, "no readable labelled passage to score")
             fitted = load_model(name, models)
             predicted = fitted.predict_labels(fitted.predict_proba([record_text(r) for r in gold_records]))
             metrics = score(gold_records, predicted)

@@ -188,6 +188,21 @@ def test_evaluate_rules_on_the_seed_gold(shared_annotations):
     assert metrics["n"] == 50 and 0 < metrics["elements_macro_f1"] < 1
 
 
+def test_evaluate_names_every_bad_gold_line_and_scores_the_rest(shared_annotations, tmp_path):
+    seed = (shared_annotations / "seed.jsonl").read_text().splitlines()
+    broken = json.loads(seed[2])
+    del broken["doc_id"]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join([seed[0], seed[1], json.dumps(broken), "{not json"]) + "\n")
+    result = runner.invoke(app, ["evaluate", "--model", "rules", "--gold", str(gold), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 2
+    assert "gold.jsonl: line 3: doc_id: Field required" in result.stderr and "gold.jsonl: line 4: not JSON" in result.stderr
+    gold.write_text("{not json\n")
+    nothing = runner.invoke(app, ["evaluate", "--model", "rules", "--gold", str(gold)])
+    assert nothing.exit_code == 1 and "no readable labelled passage to score" in nothing.output
+
+
 def test_train_writes_model_and_card(tmp_path, small_gold):
     from pipeline.annotations import write_annotations
 
