@@ -552,7 +552,7 @@ def compare(
     import json as json_
 
     from .matrix import compare as compare_
-    from .matrix import jurisdiction_codes
+    from .matrix import split_codes
 
     filters = _filters(kind, years, None, min_score)
     data = _load_run(run)
@@ -560,7 +560,7 @@ def compare(
         result = compare_(data, jurisdictions, filters)
     except DdlensError as exc:
         _fail(exc)
-    left_out = [j for j in jurisdiction_codes(jurisdictions) if j not in result.groups]
+    left_out = [j for j in split_codes(jurisdictions) if j not in result.groups]
     if left_out:
         _flag("note", "yellow", f"no document of {', '.join(left_out)} under --kind/--years: left out")
     if as_json:

@@ -254,12 +254,11 @@ def _new_labels_file(annotator: str) -> Path:
 
 def _relabelled(earlier: list[Annotation], new: list[Annotation], out: Optional[Path]) -> list[str]:
     """Passages the file appended to already has from the same annotator, labelled otherwise."""
-    def key(r: Annotation) -> tuple:
-        return sorted(r.elements), r.modality, r.bearer, r.fragment
+    from .annotations import label_key
 
     before = {(r.annotator, r.text_sha256): r for r in earlier}
     return [f"{out}: {r.id} labelled again by {r.annotator}, differently; agreement and adjudicate take the later one"
-            for r in new if (r.annotator, r.text_sha256) in before and key(before[r.annotator, r.text_sha256]) != key(r)]
+            for r in new if (r.annotator, r.text_sha256) in before and label_key(before[r.annotator, r.text_sha256]) != label_key(r)]
 
 
 @annotate_app.command("agreement")

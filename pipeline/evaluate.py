@@ -29,11 +29,7 @@ def score(gold: Sequence[Annotation], predicted: Sequence[dict]) -> dict:
         p = np.array([element in r["elements"] for r in predicted])
         tp, fp, fn = int((g & p).sum()), int((~g & p).sum()), int((g & ~p).sum())
         tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label[element] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-                              "support": int(g.sum()), "predicted": int(p.sum())}
+        per_label[element] = {**_prf(tp, tp + fp, tp + fn), "support": int(g.sum()), "predicted": int(p.sum())}
     averaged = [e for e, m in per_label.items() if m["support"] >= MIN_SUPPORT]
     micro = 2 * tp_all / (2 * tp_all + fp_all + fn_all) if tp_all else 0.0
 
@@ -57,6 +53,14 @@ def score(gold: Sequence[Annotation], predicted: Sequence[dict]) -> dict:
     }
 
 
+def _prf(hits: int, predicted: int, actual: int) -> dict:
+    """Precision, recall and F1 (rounded) from the hits among `predicted` of `actual` positives."""
+    precision = hits / predicted if predicted else 0.0
+    recall = hits / actual if actual else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
 def document_coverage(gold: Sequence[Annotation], predicted: Sequence[dict]) -> dict:
     """What a coverage cell claims, measured: per element, whether a document holds it (any of
     its labelled passages does) against whether the model finds it in those passages. A
@@ -68,12 +72,7 @@ def document_coverage(gold: Sequence[Annotation], predicted: Sequence[dict]) -> 
     for element in load_scheme().elements:
         held = {r.doc_id for r in gold if element in r.elements}
         found = {r.doc_id for r, p in zip(gold, predicted) if element in p["elements"]}
-        tp = len(held & found)
-        precision = tp / len(found) if found else 0.0
-        recall = tp / len(held) if held else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label[element] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-                              "documents": len(held), "found": len(found)}
+        per_label[element] = {**_prf(len(held & found), len(found), len(held)), "documents": len(held), "found": len(found)}
     averaged = [e for e, m in per_label.items() if m["documents"] >= MIN_SUPPORT]
     return {"n_documents": len(documents), "per_label": per_label, "macro_over": averaged,
             "macro_f1": round(float(np.mean([per_label[e]["f1"] for e in averaged])) if averaged else 0.0, 4)}

@@ -17,7 +17,7 @@ from xml.sax.saxutils import quoteattr
 
 from pydantic import ValidationError
 
-from .annotations import ADJUDICATOR
+from .annotations import ADJUDICATOR, label_key
 from .errors import AnnotationError
 from .io import BadLine, atomic_write_text, iter_jsonl
 from .records import Annotation, Prediction
@@ -241,10 +241,10 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
                 result.problems.append(f"{where} ({row.get('id', '?')}): {first['msg'].removeprefix('Value error, ')}")
                 continue
             key = (record.annotator, record.text_sha256)
-            if key in seen and seen[key][1] != _label_tuple(record):
+            if key in seen and seen[key][1] != label_key(record):
                 result.repeated.append(f"{where} ({record.id}): labelled again by {record.annotator}, differently "
                                        f"(first at {seen[key][0]}); agreement and adjudicate take the later one")
-            seen[key] = (where.rsplit(": ", 1)[-1], _label_tuple(record))
+            seen[key] = (where.rsplit(": ", 1)[-1], label_key(record))
             result.records.append(record)
             suggested = row.get("suggested")
             if suggested and not record.fragment and (sorted(suggested["elements"]), suggested["modality"], suggested["bearer"]) == (
@@ -252,10 +252,6 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
                 result.as_suggested += 1
     result.tasks = len(rows)
     return result
-
-
-def _label_tuple(record: Annotation) -> tuple:
-    return sorted(record.elements), record.modality, record.bearer, record.fragment
 
 
 def _has_rows(path: Path) -> bool:

@@ -128,8 +128,7 @@ def parse_filters(kind: str | None = None, years: str | None = None, jurisdictio
 
 
 def _split(value: str | None) -> frozenset[str] | None:
-    items = frozenset(v.strip().lower() for v in (value or "").split(",") if v.strip())
-    return items or None
+    return frozenset(split_codes([value or ""])) or None
 
 
 def _kind_group(kind: str) -> str:
@@ -331,15 +330,16 @@ def _document_row(doc: dict, counts: dict[str, int] | None) -> dict:
     return row
 
 
-def jurisdiction_codes(items: Iterable[str]) -> list[str]:
-    """Codes as given on a command line, `ee fi` or `ee,fi`, lower-cased, each once, in order."""
+def split_codes(items: Iterable[str]) -> list[str]:
+    """Codes as given on a command line (jurisdictions `ee fi` or `ee,fi`, kinds `law,directive`),
+    lower-cased, each once, in order."""
     return list(dict.fromkeys(code.strip().lower() for item in items for code in item.split(",") if code.strip()))
 
 
 def compare(run: RunData, jurisdictions: list[str], filters: Filters = Filters(), top: int = 3) -> Matrix:
     """Any number of jurisdictions side by side (in the order given; `ee,fi` is read as two);
     one that the kind or years leave without documents is left out (the caller names it)."""
-    wanted = jurisdiction_codes(jurisdictions)
+    wanted = split_codes(jurisdictions)
     matrix = coverage(run, Filters(filters.kinds, filters.years, frozenset(wanted), filters.min_score), top=top)
     matrix.groups = [j for j in wanted if j in matrix.groups]
     return matrix
