@@ -419,14 +419,12 @@ def _classify_run(run: Path, name: str, progress: Progress, out: Optional[Path] 
     """Classify every passage of a run folder into RUN/predictions.parquet (`passages`: the
     run's passages when the caller already holds them, as `ddlens run` does)."""
     from .classify import classify_texts
-    from .io import read_passages, write_predictions
+    from .io import read_run_passages, write_predictions
     from .train import load_model
 
     try:
         if passages is None:
-            if not (run / "passages.parquet").is_file():
-                raise DdlensError(run / "passages.parquet", f"missing: run `ddlens ingest --out {run}` first")
-            passages = read_passages(run / "passages.parquet")
+            passages = read_run_passages(run)
         fitted = load_model(name, _models_dir())
     except DdlensError as exc:
         _fail(exc)

@@ -21,7 +21,7 @@ from .terminal import print_table as _print_table
 if TYPE_CHECKING:
     from .records import Annotation
 
-annotate_app = typer.Typer(help="Annotators' loop: suggest, export, import, agreement, adjudicate, audit.", no_args_is_help=True)
+annotate_app = typer.Typer(help="Annotators' loop: suggest, export, import, agreement, adjudicate, audit, remap.", no_args_is_help=True)
 
 _STRATEGY = typer.Option("uncertainty", "--strategy", help="uncertainty (with diversity), diversity or random.")
 _N = typer.Option(50, "--n", help="How many passages.")
@@ -212,9 +212,9 @@ def import_command(
         earlier = load_annotations(out) if out is not None and out.exists() else []
         passages = None
         if run is not None:
-            from .io import read_passages
+            from .io import read_run_passages
 
-            passages = {p.id: sha256_text(p.text) for p in read_passages(run / "passages.parquet")}
+            passages = {p.id: sha256_text(p.text) for p in read_run_passages(run)}
         result = read_labels(source, annotator, fmt, passages)
     except (DdlensError, ValueError) as exc:
         fail(exc)
@@ -377,6 +377,42 @@ def audit_command(
     console.print(f"{sum(d.group == 'flagged' for d in doubts)} flagged and {sum(d.group == 'control' for d in doubts)} "
                   f"control passages → {out} (key: {key}); {len(earlier)} re-read in earlier audits left out")
     console.print("doubted heads: " + ", ".join(f"{h} {k}" for h, k in heads.most_common()))
+
+
+@annotate_app.command("remap")
+def remap_command(
+    run: Path = typer.Argument(Settings().default_run, help="A run folder ingested with the segmentation now in use."),
+    labels: Path = typer.Option(Settings().labels, help="The label files to bring up to date (every *.jsonl below)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would move; write nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print every move and every label not moved as JSON."),
+) -> None:
+    """Labels whose passage the run now gives another id (same document, same text) move to that
+    id and its title, keeping the old id in `moved_from`; labels whose text no passage holds are
+    named, not guessed at. Run after a change to segmentation, then `ddlens train`."""
+    from .annotations import load_annotations
+    from .io import read_run_passages
+    from .remap import apply_remap, plan_remap
+
+    try:
+        plan = plan_remap(load_annotations(labels), read_run_passages(run))
+        changed = {} if dry_run else apply_remap(plan, labels)
+    except DdlensError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps({"dry_run": dry_run,
+                               "moved": [{"from": old, "to": m.new_id, "text_sha256": sha} for (old, sha), m in plan.moves.items()],
+                               "not_moved": [{"id": r.id, "doc_id": r.doc_id, "text_sha256": r.text_sha256} for r in plan.unplaced]}))
+        return
+    verb = "would move" if dry_run else "moved"
+    console.print(f"{verb} the labels of {len(plan.moves)} passages to the ids {run} gives their text"
+                  + (f": {sum(changed.values())} lines in {len(changed)} files" if changed else ""))
+    for doc, n in sorted(plan.unplaced_by_document().items()):
+        _flag("not moved", "yellow", f"{doc}: {n} labelled texts no passage of {run} holds now (label the new passages)")
+    unplaced = sorted(plan.unplaced, key=lambda r: r.id)
+    for record in unplaced[:10]:
+        console.print(f"  {record.id}: {record.text[:80]}", markup=False, highlight=False)
+    if len(unplaced) > 10:
+        console.print(f"  … and {len(unplaced) - 10} more (`--json` lists them all)")
 
 
 @annotate_app.command("audit-report")

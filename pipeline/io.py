@@ -121,6 +121,14 @@ def read_passages(path: Path) -> list[Passage]:
     return [_valid(path, i, Passage.model_validate, row, "ingest") for i, row in enumerate(_parquet_rows(path, "ingest"), 1)]
 
 
+def read_run_passages(run: Path) -> list[Passage]:
+    """RUN/passages.parquet; a folder not yet ingested is an error saying so."""
+    path = run / "passages.parquet"
+    if not path.is_file():
+        raise DdlensError(path, f"missing: run `ddlens ingest --out {run}` first")
+    return read_passages(path)
+
+
 def _parquet_rows(path: Path, command: str) -> list[dict]:
     """A run's Parquet file as rows; a truncated or foreign file is an error naming it and
     the command that writes it again, not a traceback from deep inside pyarrow."""

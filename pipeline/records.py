@@ -156,6 +156,9 @@ class Annotation(BaseModel):
     created: str = ""
     fragment: bool = False
     note: str = ""
+    # the id the annotator read the passage under, where segmentation has since given its
+    # text another (`ddlens annotate remap`)
+    moved_from: str | None = None
 
     @model_validator(mode="before")
     @classmethod
