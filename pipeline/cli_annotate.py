@@ -100,7 +100,7 @@ def export_command(
     try:
         if out.exists() and not overwrite:
             raise DdlensError(out, "already exists (it may hold labels): choose another --out, or pass --overwrite")
-        tasks = (_run_tasks(source, ids, select, n, strategy, annotations, element) if source.is_dir()
+        tasks = (_run_tasks(source, ids, select, n, strategy, annotations, element, predictions) if source.is_dir()
                  else _file_tasks(source, model if predictions else None, predictions))
         if not predictions:
             for task in tasks:
@@ -116,20 +116,28 @@ def export_command(
 
 
 def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int, strategy: str, annotations: Path,
-               element: Optional[str] = None):
+               element: Optional[str] = None, predictions: bool = True):
+    """Tasks for passages of a run; a run not yet classified exports by --ids without
+    pre-annotations (blind labelling needs none)."""
     from .cite import cite_passage
     from .exchange import Task
+    from .io import read_run_passages
     from .matrix import load_run
 
     if select not in (None, "suggest"):
         raise ValueError(f"--select {select!r}: only `suggest` is known")
+    scores = {}
     if select == "suggest":
         run, chosen = _suggestions(run_dir, n, strategy, annotations, element)
-        passages = [s.passage for s in chosen]
+        passages, scores = [s.passage for s in chosen], run.predictions
     elif ids is not None:
-        run = load_run(run_dir)
+        if predictions:
+            run = load_run(run_dir)
+            passages, scores = run.passages, run.predictions
+        else:
+            passages = read_run_passages(run_dir)
         wanted = _read_ids(ids)
-        by_id = {p.id: p for p in run.passages}
+        by_id = {p.id: p for p in passages}
         missing = [i for i in wanted if i not in by_id]
         if missing:
             raise DdlensError(ids, f"{len(missing)} id(s) not in {run_dir}: {', '.join(missing[:5])}")
@@ -137,7 +145,7 @@ def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int
     else:
         raise ValueError("with a run folder, give --ids FILE or --select suggest")
     return [Task(p.id, p.doc_id, p.jurisdiction, p.text, p.context or "", cite_passage(p), p.heading or "",
-                 prediction=run.predictions.get(p.id)) for p in passages]
+                 prediction=scores.get(p.id)) for p in passages]
 
 
 def _read_ids(path: Path) -> list[str]:

@@ -426,3 +426,24 @@ def test_mmr_caps_one_document():
     groups = ["a", "a", "a", "a", "b", "c"]
     assert mmr(relevance, vectors, 4, 1.0, groups, cap=2) == [0, 1, 4, 5]
     assert mmr(relevance, vectors, 5, 1.0, groups, cap=2) == [0, 1, 4, 5, 2]  # only "a" is left
+
+
+def test_export_by_ids_from_a_run_not_yet_classified(real_run, tmp_path):
+    """Blind labelling needs no pre-annotations, so it needs no classify: a freshly ingested run
+    exports by --ids with --no-predictions; asking for predictions names the missing step."""
+    import shutil
+
+    ingested = tmp_path / "ingested"
+    ingested.mkdir()
+    for name in ("documents.jsonl", "passages.parquet"):
+        shutil.copy(real_run / name, ingested / name)
+    wanted = [p.id for p in read_passages(ingested / "passages.parquet")[:3]]
+    (tmp_path / "ids.txt").write_text("\n".join(wanted))
+    out = tmp_path / "tasks.jsonl"
+    blind = runner.invoke(app, ["annotate", "export", str(ingested), "--ids", str(tmp_path / "ids.txt"), "--format", "jsonl",
+                                "--no-predictions", "--out", str(out)])
+    assert blind.exit_code == 0, blind.output
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == wanted
+    scored = runner.invoke(app, ["annotate", "export", str(ingested), "--ids", str(tmp_path / "ids.txt"), "--format", "jsonl",
+                                 "--out", str(tmp_path / "scored.jsonl")])
+    assert scored.exit_code == 1 and "predictions.parquet" in scored.output and "ddlens classify" in scored.output
