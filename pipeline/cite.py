@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 # units a citation starts from (the deepest one in the path wins) …
 _UNIT = re.compile(r"^(?:Article|Art\.|Section|§|Recital|Footnote|Rule|Regulation)\s*\S+|^(?:Annex|Schedule)\b",
@@ -44,12 +45,21 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def cite_pages(page_start: int | None, page_end: int | None) -> str:
+def cite_pages(page_start: int | None, page_end: int | None, printed: Mapping[int, int] | None = None) -> str:
+    """"p. 24", or where the document prints other page numbers (`Document.printed_pages`)
+    the printed one with the file's beside it, "p. 23 (PDF p. 24)", so a scholar cites the
+    page and an analyst finds it; "PDF p. 2" for a page that prints no number."""
     if page_start is None:
         return ""
-    if page_end is None or page_end == page_start:
-        return f"p. {page_start}"
-    return f"pp. {page_start}–{page_end}"
+    end = page_start if page_end is None else page_end
+    span = f"p. {page_start}" if end == page_start else f"pp. {page_start}–{end}"
+    if not printed:
+        return span
+    first, last = printed.get(page_start), printed.get(end)
+    if first is None or last is None:
+        return f"PDF {span}"
+    shown = f"p. {first}" if last == first else f"pp. {first}–{last}"
+    return f"{shown} (PDF {span})"
 
 
 def _anchor(parts: list[str]) -> int | None:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from .corpus import ManifestEntry
 from .errors import IngestError, NoTextLayerError
-from .layout import clean_pages
+from .layout import clean_pages, printed_page_numbers
 from .pdf import PageLines, read_pdf
 from .records import BINDING_KINDS, Block, BlockKind, Document, DocumentMeta
 from .reflow import html_to_text, reflow_text
@@ -85,8 +85,9 @@ def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backe
     sha256 = sha256 or sha256_file(path)
     fmt = detect_format(path)
     count: int | None = None
+    printed: dict[int, int] = {}
     if fmt == "pdf":
-        blocks, warnings, count = _ingest_pdf(path, backend, pages)
+        blocks, warnings, count, printed = _ingest_pdf(path, backend, pages)
     else:
         raw = _read_text(path)
         if fmt == "html":
@@ -110,13 +111,15 @@ def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backe
         sha256=sha256,
         format=fmt,  # type: ignore[arg-type]
         pages=count,
+        printed_pages=printed,
         backend=backend if fmt == "pdf" else None,
         blocks=blocks,
         warnings=warnings,
     )
 
 
-def _ingest_pdf(path: Path, backend: str, wanted: tuple[int, int] | None = None) -> tuple[list[Block], list[str], int]:
+def _ingest_pdf(path: Path, backend: str, wanted: tuple[int, int] | None = None
+                ) -> tuple[list[Block], list[str], int, dict[int, int]]:
     try:
         count, page_iter = read_pdf(path, backend)
         first, last = wanted or (1, count)
@@ -141,7 +144,7 @@ def _ingest_pdf(path: Path, backend: str, wanted: tuple[int, int] | None = None)
     if (first, last) != (1, count):
         warnings.append(f"pages {first}-{last} of {count} read, as the manifest says: the others hold another document")
     blocks, clean_warnings = clean_pages(pages)
-    return blocks, warnings + clean_warnings, count
+    return blocks, warnings + clean_warnings, count, printed_page_numbers(pages)
 
 
 def _read_text(path: Path) -> str:

@@ -105,6 +105,37 @@ def drop_running_lines(plines: list[_PLine], n_pages: int) -> tuple[list[_PLine]
     return kept, len(plines) - len(kept)
 
 
+_NUMBER_TOKEN = re.compile(r"(?<![\w.,])\d{1,4}(?![\w.,])")
+
+
+def printed_page_numbers(pages: Sequence[PageLines]) -> dict[int, int]:
+    """The page numbers a document prints in its margins, by PDF page, where they differ from
+    the page's place in the file: a scholar cites the printed page ("p. 23"), not the
+    viewer's (24), and a cover or a roman-numbered front matter shifts the two.
+
+    A number in a margin line whose difference from the page index is the same on at least
+    a third of the pages (and three), and twice as often as any other difference, runs in
+    step with the pages: it is the page number, as a bare number, "Page 23 of 64" or inside
+    a running header. A page that shows no such number gets none, rather than a guess
+    (appendices numbered "D-1" start their own count)."""
+    votes: Counter[int] = Counter()
+    shown: dict[int, set[int]] = {}
+    for page in pages:
+        band = MARGIN * page.height
+        numbers = {int(m.group()) for ln in page.lines if ln.top < band or ln.bottom > page.height - band
+                   for m in _NUMBER_TOKEN.finditer(ln.text)}
+        shown[page.number] = numbers
+        votes.update({n - page.number for n in numbers})
+    ranked = votes.most_common(2)
+    if not ranked:
+        return {}
+    offset, count = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    if offset == 0 or count < max(3, len(pages) / 3) or count < 2 * runner_up:
+        return {}
+    return {number: number + offset for number, seen in shown.items() if number + offset in seen and number + offset > 0}
+
+
 _PAGE_REF = re.compile(r"\s(\d{1,3})$")
 
 

@@ -198,12 +198,17 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
             out.append(Evidence(
                 passage_id=passage.id, doc_id=passage.doc_id, jurisdiction=doc["jurisdiction"],
                 title=doc.get("title", passage.doc_id), year=doc.get("year"), doc_kind=doc["kind"],
-                citation=cite_passage(passage), pages=cite_pages(passage.page_start, passage.page_end),
+                citation=cite_passage(passage), pages=cite_pages(passage.page_start, passage.page_end, _printed(doc)),
                 text=_clip(text), element=element, score=round(score, 4), modality=prediction.modality,
                 bearer=prediction.bearer, level=passage_level(passage.kind, doc["kind"], prediction.modality),
                 why=(prediction.why or {}).get(element, []),
             ))
     return out
+
+
+def _printed(document: dict) -> dict[int, int]:
+    """documents.jsonl's printed page numbers (JSON keys are strings); none in older runs."""
+    return {int(page): number for page, number in (document.get("printed_pages") or {}).items()}
 
 
 def _clip(text: str) -> str:

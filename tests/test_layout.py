@@ -32,6 +32,29 @@ def test_layout_running_headers_footers_and_page_numbers_removed(name, corpus_pa
     assert len(bare) <= 2, [p.id for p in bare]
 
 
+def test_layout_printed_page_numbers_of_real_pdfs(corpus_doc):
+    """Citations give the page a document prints: the Singapore code's PDF page 24 reads "Page
+    23 of 64", the US strategy's page 5 is its page 1; the Botswana strategy prints the file's
+    own numbers, so it keeps them (no map)."""
+    sg = corpus_doc("sg-2022-cybersecurity-code-of-practice-cii.pdf")
+    assert sg.printed_pages[24] == 23 and 1 not in sg.printed_pages and len(sg.printed_pages) == 64
+    us = corpus_doc("us-2023-national-cybersecurity-strategy.pdf")
+    assert us.printed_pages[5] == 1 and us.printed_pages[39] == 35 and not {1, 2, 3, 4} & set(us.printed_pages)
+    assert corpus_doc("bw-2020-national-cybersecurity-strategy.pdf").printed_pages == {}
+
+
+def test_layout_printed_page_numbers_need_a_steady_offset(make_pdf, tmp_path):
+    """A cover, then pages numbered 1… in the footer: the map starts at the first numbered
+    page and leaves out a page that prints no number; scattered numbers make no map."""
+    body = [(72, 700, "Operators shall notify incidents without undue delay.", 11)]
+    numbered = [[(300, 30, "Cover", 11)] + body] + [body + [(300, 30, f"Page {n} of 6", 9)] for n in range(1, 7)]
+    numbered[4] = body  # PDF page 5 (printed 4) shows no number
+    doc = ingest_file(make_pdf("numbered.pdf", numbered), DocumentMeta(doc_id="numbered"))
+    assert doc.printed_pages == {2: 1, 3: 2, 4: 3, 6: 5, 7: 6}
+    scattered = [body + [(300, 30, f"Figure {n * 7 % 11}", 9)] for n in range(1, 8)]
+    assert ingest_file(make_pdf("scattered.pdf", scattered), DocumentMeta(doc_id="scattered")).printed_pages == {}
+
+
 def test_layout_footnotes_kept_apart_and_linked_to_their_page(corpus_doc):
     doc = corpus_doc("us-2018-nist-cybersecurity-framework-1-1.pdf")
     notes = [b for b in doc.blocks if b.kind == BlockKind.footnote]
