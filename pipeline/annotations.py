@@ -30,10 +30,10 @@ def load_annotations(paths: Path | Iterable[Path], problems: list[str] | None = 
     out: list[Annotation] = []
     for path in annotation_files(paths):
         if not path.is_file():
-            raise AnnotationError(path, "no such annotation file")
+            raise AnnotationError(path, "no such annotation file or folder")
         for line_no, row in iter_jsonl(path, AnnotationError, go_on=problems is not None):
             try:
-                out.append(_record(path, line_no, row))
+                out.append(annotation_record(path, line_no, row))
             except AnnotationError as exc:
                 if problems is None:
                     raise
@@ -41,7 +41,8 @@ def load_annotations(paths: Path | Iterable[Path], problems: list[str] | None = 
     return out
 
 
-def _record(path: Path, line_no: int, row: object) -> Annotation:
+def annotation_record(path: Path, line_no: int, row: object) -> Annotation:
+    """One line of an annotation file as a record; a bad line is an error naming file and line."""
     if isinstance(row, BadLine):
         raise AnnotationError(path, f"line {line_no}: {row.reason}")
     try:

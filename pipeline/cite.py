@@ -46,20 +46,21 @@ def _ordinal(n: int) -> str:
 
 
 def cite_pages(page_start: int | None, page_end: int | None, printed: Mapping[int, int] | None = None) -> str:
-    """"p. 24", or where the document prints other page numbers (`Document.printed_pages`)
-    the printed one with the file's beside it, "p. 23 (PDF p. 24)", so a scholar cites the
-    page and an analyst finds it; "PDF p. 2" for a page that prints no number."""
+    """The page a scholar cites, with the file's where they differ: "p. 23 (PDF p. 24)";
+    "PDF p. 2" on a page that prints no number of the document's series, or in a PDF that
+    prints none (`Document.printed_pages` empty); "p. 24" where the two agree, and where
+    nothing is known of printed numbers (None: a run ingested before they were read)."""
     if page_start is None:
         return ""
     end = page_start if page_end is None else page_end
     span = f"p. {page_start}" if end == page_start else f"pp. {page_start}–{end}"
-    if not printed:
+    if printed is None:
         return span
     first, last = printed.get(page_start), printed.get(end)
-    if first is None or last is None:
+    if first is None:
         return f"PDF {span}"
-    shown = f"p. {first}" if last == first else f"pp. {first}–{last}"
-    return f"{shown} (PDF {span})"
+    shown = f"p. {first}" if last is None or last == first else f"pp. {first}–{last}"
+    return span if shown == span else f"{shown} (PDF {span})"
 
 
 def _anchor(parts: list[str]) -> int | None:

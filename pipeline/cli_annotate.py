@@ -395,30 +395,37 @@ def remap_command(
     as_json: bool = typer.Option(False, "--json", help="Print every move and every label not moved as JSON."),
 ) -> None:
     """Labels whose passage the run now gives another id (same document, same text) move to that
-    id and its title, keeping the old id in `moved_from`; labels whose text no passage holds are
-    named, not guessed at. Run after a change to segmentation, then `ddlens train`."""
-    from .annotations import load_annotations
+    id and its title, keeping the old id in `moved_from`; labels whose text no passage holds, or
+    several do, are named, not guessed at. Run after a change to segmentation, then `ddlens train`."""
+    from .annotations import annotation_files, load_annotations
     from .io import read_run_passages
     from .remap import apply_remap, plan_remap
 
     try:
+        if labels.is_dir() and not annotation_files(labels):
+            raise DdlensError(labels, "no label files (*.jsonl) in this folder")
         plan = plan_remap(load_annotations(labels), read_run_passages(run))
         changed = {} if dry_run else apply_remap(plan, labels)
     except DdlensError as exc:
         fail(exc)
     if as_json:
-        typer.echo(json.dumps({"dry_run": dry_run,
-                               "moved": [{"from": old, "to": m.new_id, "text_sha256": sha} for (old, sha), m in plan.moves.items()],
-                               "not_moved": [{"id": r.id, "doc_id": r.doc_id, "text_sha256": r.text_sha256} for r in plan.unplaced]}))
+        typer.echo(json.dumps({
+            "dry_run": dry_run,
+            "moved": [{"from": old, "to": m.new_id, "heading": m.heading, "text_sha256": sha} for (old, sha), m in plan.moved.items()],
+            "retitled": [{"id": pid, "heading": m.heading, "text_sha256": sha} for (pid, sha), m in plan.retitled.items()],
+            "not_moved": [{"id": u.record.id, "doc_id": u.record.doc_id, "text_sha256": u.record.text_sha256,
+                           "found_in": list(u.found_in), "reason": u.reason} for u in plan.unplaced],
+            "rewritten": {str(path): n for path, n in changed.items()}}))
         return
     verb = "would move" if dry_run else "moved"
-    console.print(f"{verb} the labels of {len(plan.moves)} passages to the ids {run} gives their text"
+    console.print(f"{verb} the labels of {len(plan.moved)} passages to the ids {run} gives their text"
+                  + (f", and give {len(plan.retitled)} their passage's new title" if plan.retitled else "")
                   + (f": {sum(changed.values())} lines in {len(changed)} files" if changed else ""))
     for doc, n in sorted(plan.unplaced_by_document().items()):
-        _flag("not moved", "yellow", f"{doc}: {n} labelled texts no passage of {run} holds now (label the new passages)")
-    unplaced = sorted(plan.unplaced, key=lambda r: r.id)
-    for record in unplaced[:10]:
-        console.print(f"  {record.id}: {record.text[:80]}", markup=False, highlight=False)
+        _flag("not moved", "yellow", f"{doc}: {n} labelled texts no single passage of {run} holds (label the new passages)")
+    unplaced = sorted(plan.unplaced, key=lambda u: u.record.id)
+    for u in unplaced[:10]:
+        console.print(f"  {u.record.id} ({u.reason}): {u.record.text[:60]}", markup=False, highlight=False)
     if len(unplaced) > 10:
         console.print(f"  … and {len(unplaced) - 10} more (`--json` lists them all)")
 

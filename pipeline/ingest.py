@@ -85,7 +85,7 @@ def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backe
     sha256 = sha256 or sha256_file(path)
     fmt = detect_format(path)
     count: int | None = None
-    printed: dict[int, int] = {}
+    printed: dict[int, int] | None = None
     if fmt == "pdf":
         blocks, warnings, count, printed = _ingest_pdf(path, backend, pages)
     else:

@@ -105,19 +105,21 @@ def drop_running_lines(plines: list[_PLine], n_pages: int) -> tuple[list[_PLine]
     return kept, len(plines) - len(kept)
 
 
-_NUMBER_TOKEN = re.compile(r"(?<![\w.,])\d{1,4}(?![\w.,])")
+# a number standing alone in a margin line, not part of "2-3" or "G-12" (pages numbered by
+# chapter or appendix start their own count), a date or a decimal
+_NUMBER_TOKEN = re.compile(r"(?<![\w.,])(?<!\w[-–])\d{1,5}(?![\w.,])(?![-–]\w)")
 
 
 def printed_page_numbers(pages: Sequence[PageLines]) -> dict[int, int]:
-    """The page numbers a document prints in its margins, by PDF page, where they differ from
-    the page's place in the file: a scholar cites the printed page ("p. 23"), not the
-    viewer's (24), and a cover or a roman-numbered front matter shifts the two.
+    """The page number each PDF page prints in its margins: a scholar cites the printed page
+    ("p. 23"), which a cover or a roman-numbered front matter sets apart from the viewer's
+    (24).
 
     A number in a margin line whose difference from the page index is the same on at least
     a third of the pages (and three), and twice as often as any other difference, runs in
     step with the pages: it is the page number, as a bare number, "Page 23 of 64" or inside
-    a running header. A page that shows no such number gets none, rather than a guess
-    (appendices numbered "D-1" start their own count)."""
+    a running header. Only pages that show it are mapped; none are where no such series runs
+    (numbers by chapter, "2-3", or none at all), rather than a guess."""
     votes: Counter[int] = Counter()
     shown: dict[int, set[int]] = {}
     for page in pages:
@@ -131,7 +133,7 @@ def printed_page_numbers(pages: Sequence[PageLines]) -> dict[int, int]:
         return {}
     offset, count = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0
-    if offset == 0 or count < max(3, len(pages) / 3) or count < 2 * runner_up:
+    if count < max(3, len(pages) / 3) or count < 2 * runner_up:
         return {}
     return {number: number + offset for number, seen in shown.items() if number + offset in seen and number + offset > 0}
 

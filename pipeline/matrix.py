@@ -206,9 +206,11 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
     return out
 
 
-def _printed(document: dict) -> dict[int, int]:
-    """documents.jsonl's printed page numbers (JSON keys are strings); none in older runs."""
-    return {int(page): number for page, number in (document.get("printed_pages") or {}).items()}
+def _printed(document: dict) -> dict[int, int] | None:
+    """documents.jsonl's printed page numbers (JSON keys are strings); None where the run
+    does not say (text and HTML, runs ingested before they were read)."""
+    printed = document.get("printed_pages")
+    return None if printed is None else {int(page): number for page, number in printed.items()}
 
 
 def _clip(text: str) -> str:

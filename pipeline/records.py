@@ -75,9 +75,9 @@ class Document(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     format: Literal["pdf", "txt", "html"]
     pages: int | None = Field(default=None, ge=0)
-    # the number each PDF page prints, where it differs from the page's place in the file
-    # (layout.printed_page_numbers); citations give both
-    printed_pages: dict[int, int] = Field(default_factory=dict)
+    # a PDF's printed page numbers by page index (layout.printed_page_numbers): empty when it
+    # prints no steady series, so citations name the file's page; None for text and HTML
+    printed_pages: dict[int, int] | None = None
     backend: str | None = None
     blocks: list[Block] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

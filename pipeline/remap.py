@@ -6,20 +6,24 @@ text sits, and the models read the part the id names and the title above it
 words under a new id: on 2026-11-29, 325 passages of Singapore's code of practice left a false
 "Annex" for their own sections (docs/history.md). Moving such labels to the run's id gives the
 models the structure a run now sees and leaves what the annotator read untouched; the id read
-is kept in `moved_from`. A label whose text no passage of the run holds any more is not
-guessed at: it keeps its id and is named, for annotators to read the new passage.
+is kept in `moved_from`. A label whose text no passage of the run holds any more, or several
+do, is not guessed at: it keeps its id and is named, for annotators to read the new passages.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .annotations import annotation_files, load_annotations
-from .io import atomic_write_text
+from .annotations import annotation_files, annotation_record
+from .errors import AnnotationError
+from .io import atomic_write_bytes, iter_jsonl
 from .records import Annotation, Passage
+
+_BOM = "\ufeff".encode()
 
 
 @dataclass(frozen=True)
@@ -28,20 +32,41 @@ class Move:
     heading: str | None
 
 
+@dataclass(frozen=True)
+class Unplaced:
+    record: Annotation
+    found_in: tuple[str, ...]  # the passages holding its text: none, or several
+
+    @property
+    def reason(self) -> str:
+        if not self.found_in:
+            return "no passage of the run holds its text"
+        return f"{len(self.found_in)} passages hold its text: {', '.join(self.found_in)}"
+
+
 @dataclass
 class RemapPlan:
-    """What `remap` would do: moves keyed by (old id, text hash), and what it cannot place."""
+    """What `remap` would do: moves keyed by (id, text hash), and what it cannot place. A move
+    to the same id only takes the passage's new title."""
 
     moves: dict[tuple[str, str], Move] = field(default_factory=dict)
-    # labels (one per id and text) of the run's documents whose text no passage holds now
-    unplaced: list[Annotation] = field(default_factory=list)
+    unplaced: list[Unplaced] = field(default_factory=list)
+
+    @property
+    def moved(self) -> dict[tuple[str, str], Move]:
+        return {key: m for key, m in self.moves.items() if m.new_id != key[0]}
+
+    @property
+    def retitled(self) -> dict[tuple[str, str], Move]:
+        return {key: m for key, m in self.moves.items() if m.new_id == key[0]}
 
     def unplaced_by_document(self) -> Counter[str]:
-        return Counter(r.doc_id for r in self.unplaced)
+        return Counter(u.record.doc_id for u in self.unplaced)
 
 
 def plan_remap(records: Iterable[Annotation], passages: Iterable[Passage]) -> RemapPlan:
-    """Moves for the labels of the run's documents whose id the run no longer gives their text."""
+    """Moves for the labels of the run's documents whose id the run no longer gives their text,
+    or whose passage has a new title."""
     passages = list(passages)
     by_id = {p.id: p for p in passages}
     by_text: dict[tuple[str, str], list[Passage]] = {}
@@ -57,39 +82,57 @@ def plan_remap(records: Iterable[Annotation], passages: Iterable[Passage]) -> Re
         seen.add(key)
         here = by_id.get(record.id)
         if here is not None and _sha(here.text) == record.text_sha256:
+            if here.heading != record.heading:
+                plan.moves[key] = Move(here.id, here.heading)
             continue
         found = by_text.get((record.doc_id, record.text_sha256), [])
         if len(found) == 1:
             plan.moves[key] = Move(found[0].id, found[0].heading)
-        else:  # gone, or now in several places: an annotator decides, not a guess
-            plan.unplaced.append(record)
+        else:
+            plan.unplaced.append(Unplaced(record, tuple(p.id for p in found)))
     return plan
 
 
 def apply_remap(plan: RemapPlan, labels: Path | Iterable[Path]) -> dict[Path, int]:
-    """Rewrite the label files that hold moved labels, line by line (other lines keep their
-    bytes); returns the number of labels moved per file. Every file is read and checked before
-    any is written, so a bad line leaves them all as they were."""
-    rewritten: dict[Path, tuple[str, int]] = {}
+    """Rewrite the lines of moved labels in place, keeping each line's key order, spacing and
+    line ending, and every other line's bytes; returns the lines rewritten per file. Every file
+    is read and checked before any is written, so a bad line leaves them all as they were."""
+    rewritten: dict[Path, tuple[bytes, int]] = {}
     for path in annotation_files(labels):
-        records = iter(load_annotations(path))  # one per non-blank line; a bad line is an error naming it
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not path.is_file():
+            raise AnnotationError(path, "no such annotation file or folder")
+        lines = path.read_bytes().split(b"\n")  # as iter_jsonl numbers them
         moved = 0
-        for i, line in enumerate(lines):
-            if not line.strip():
-                continue
-            record = next(records)
+        for line_no, row in iter_jsonl(path, AnnotationError):
+            record = annotation_record(path, line_no, row)
             move = plan.moves.get((record.id, record.text_sha256))
             if move is not None:
-                lines[i] = record.model_copy(update={"id": move.new_id, "heading": move.heading,
-                                                     "moved_from": record.moved_from or record.id}
-                                             ).model_dump_json(exclude_none=True) + "\n"
+                lines[line_no - 1] = _moved_line(path, line_no, lines[line_no - 1], row, record, move)
                 moved += 1
         if moved:
-            rewritten[path] = ("".join(lines), moved)
-    for path, (text, _) in rewritten.items():
-        atomic_write_text(path, text)
+            rewritten[path] = (b"\n".join(lines), moved)
+    for path, (data, _) in rewritten.items():
+        atomic_write_bytes(path, data)
     return {path: moved for path, (_, moved) in rewritten.items()}
+
+
+def _moved_line(path: Path, line_no: int, raw: bytes, row: dict, record: Annotation, move: Move) -> bytes:
+    updated = dict(row)
+    if move.heading is None:
+        updated.pop("heading", None)
+    else:
+        updated["heading"] = move.heading
+    if move.new_id != record.id:
+        updated["id"] = move.new_id
+        updated["moved_from"] = record.moved_from or record.id
+    try:
+        Annotation.model_validate(updated)
+    except ValueError as exc:
+        raise AnnotationError(path, f"line {line_no}: cannot move to {move.new_id}: {exc}") from exc
+    compact = b'": ' not in raw
+    text = json.dumps(updated, ensure_ascii=False, separators=(",", ":") if compact else (", ", ": "))
+    bom = _BOM if line_no == 1 and raw.startswith(_BOM) else b""
+    return bom + text.encode("utf-8") + (b"\r" if raw.endswith(b"\r") else b"")
 
 
 def _sha(text: str) -> str:

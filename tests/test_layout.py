@@ -35,12 +35,14 @@ def test_layout_running_headers_footers_and_page_numbers_removed(name, corpus_pa
 def test_layout_printed_page_numbers_of_real_pdfs(corpus_doc):
     """Citations give the page a document prints: the Singapore code's PDF page 24 reads "Page
     23 of 64", the US strategy's page 5 is its page 1; the Botswana strategy prints the file's
-    own numbers, so it keeps them (no map)."""
+    own numbers; the Botswana act prints none."""
     sg = corpus_doc("sg-2022-cybersecurity-code-of-practice-cii.pdf")
     assert sg.printed_pages[24] == 23 and 1 not in sg.printed_pages and len(sg.printed_pages) == 64
     us = corpus_doc("us-2023-national-cybersecurity-strategy.pdf")
     assert us.printed_pages[5] == 1 and us.printed_pages[39] == 35 and not {1, 2, 3, 4} & set(us.printed_pages)
-    assert corpus_doc("bw-2020-national-cybersecurity-strategy.pdf").printed_pages == {}
+    bw = corpus_doc("bw-2020-national-cybersecurity-strategy.pdf").printed_pages
+    assert len(bw) > 30 and all(page == number for page, number in bw.items())
+    assert corpus_doc("bw-2025-cybersecurity-act.pdf").printed_pages == {}
 
 
 def test_layout_printed_page_numbers_need_a_steady_offset(make_pdf, tmp_path):
@@ -53,6 +55,10 @@ def test_layout_printed_page_numbers_need_a_steady_offset(make_pdf, tmp_path):
     assert doc.printed_pages == {2: 1, 3: 2, 4: 3, 6: 5, 7: 6}
     scattered = [body + [(300, 30, f"Figure {n * 7 % 11}", 9)] for n in range(1, 8)]
     assert ingest_file(make_pdf("scattered.pdf", scattered), DocumentMeta(doc_id="scattered")).printed_pages == {}
+    by_chapter = [body + [(300, 30, f"{1 + n // 4}-{1 + n % 4}", 9)] for n in range(12)]  # 1-1 … 3-4, NIST style
+    assert ingest_file(make_pdf("chapters.pdf", by_chapter), DocumentMeta(doc_id="chapters")).printed_pages == {}
+    appendix = numbered[:4] + [body + [(300, 30, f"G-{n}", 9)] for n in range(1, 6)]
+    assert max(ingest_file(make_pdf("appendix.pdf", appendix), DocumentMeta(doc_id="appendix")).printed_pages) == 4
 
 
 def test_layout_footnotes_kept_apart_and_linked_to_their_page(corpus_doc):

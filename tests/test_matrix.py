@@ -223,8 +223,9 @@ def test_pages():
     assert (cite_pages(3, 3), cite_pages(3, 5), cite_pages(None, None)) == ("p. 3", "pp. 3–5", "")
     printed = {3: 1, 4: 2, 5: 3}  # a cover and a contents page before page 1
     assert cite_pages(3, 3, printed) == "p. 1 (PDF p. 3)" and cite_pages(3, 5, printed) == "pp. 1–3 (PDF pp. 3–5)"
-    assert cite_pages(2, 2, printed) == "PDF p. 2" and cite_pages(5, 6, printed) == "PDF pp. 5–6"
-    assert cite_pages(3, 3, {}) == "p. 3"
+    assert cite_pages(2, 2, printed) == "PDF p. 2" and cite_pages(5, 6, printed) == "p. 3 (PDF pp. 5–6)"
+    assert cite_pages(3, 3, {}) == "PDF p. 3"  # a PDF that prints no steady series
+    assert cite_pages(3, 4, {3: 3, 4: 4}) == "pp. 3–4"  # prints the file's own numbers
 
 
 runner = CliRunner()

@@ -60,7 +60,8 @@ def test_remap_moves_labels_by_text_and_names_what_it_cannot_place(project):
 
     done = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
     assert done.exit_code == 0, done.output
-    assert "2 lines in 2 files" in done.output and "sg:annex.p1-1: ANNEX A" in done.output
+    assert "2 lines in 2 files" in done.output
+    assert "sg:annex.p1-1 (no passage of the run holds its text): ANNEX A" in done.output
     a = load_annotations(labels / "ann-a.jsonl")
     assert [(r.id, r.heading, r.moved_from) for r in a] == [
         ("sg:s3.1", "Governance", "sg:annex.p1-4"), ("sg:s5.2", None, None),
@@ -72,7 +73,48 @@ def test_remap_moves_labels_by_text_and_names_what_it_cannot_place(project):
 
     again = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels), "--json"])
     report = json.loads(again.output)
-    assert report["moved"] == [] and [r["id"] for r in report["not_moved"]] == ["sg:annex.p1-1"]
+    assert report["moved"] == [] and report["rewritten"] == {}
+    assert [(r["id"], r["found_in"]) for r in report["not_moved"]] == [("sg:annex.p1-1", [])]
+
+
+def test_remap_keeps_each_line_as_it_was_written(project):
+    """A Windows tool's CRLF, spaced JSON, a byte-order mark and text holding U+2028 (which
+    splitlines() would cut, and ddlens itself writes unescaped) survive; a moved line keeps
+    its key order and gains only `moved_from`."""
+    run, labels = project
+    spaced = json.dumps({"id": "sg:annex.p1-4", "doc_id": "sg", "jurisdiction": "sg", "text": SCOPE,
+                         "elements": [], "modality": "none", "bearer": "none", "annotator": "c"})
+    odd = json.dumps(json.loads(_label("sg:s5.2", REPORT)) | {"note": "line\u2028separator"}, ensure_ascii=False)
+    path = labels / "windows.jsonl"
+    path.write_bytes("\ufeff".encode() + (spaced + "\r\n" + odd + "\r\n").encode())
+    result = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
+    assert result.exit_code == 0, result.output
+    first, second, last = path.read_bytes().split(b"\n")
+    assert first.startswith("\ufeff".encode()) and first.endswith(b"\r") and last == b""
+    moved = json.loads(first.decode("utf-8-sig"))
+    assert list(moved) == [*json.loads(spaced), "heading", "moved_from"] and moved["id"] == "sg:s3.1"
+    assert b'", "' in first  # spacing as written
+    assert second == (odd + "\r").encode()
+
+
+def test_remap_names_a_text_found_twice_and_retitles_a_passage_in_place(tmp_path):
+    twice = [Passage(id=f"sg:s{n}", doc_id="sg", jurisdiction="sg", path=[f"Section {n}"], kind="paragraph", text=SCOPE)
+             for n in (1, 2)] + [Passage(id="sg:s3", doc_id="sg", jurisdiction="sg", path=["Section 3"], kind="paragraph",
+                                         heading="Incident reporting", text=REPORT)]
+    (tmp_path / "l.jsonl").write_text(_label("sg:annex.p1", SCOPE) + "\n" + _label("sg:s3", REPORT, heading="Annex") + "\n")
+    plan = plan_remap(load_annotations(tmp_path / "l.jsonl"), twice)
+    assert [(u.record.id, u.found_in) for u in plan.unplaced] == [("sg:annex.p1", ("sg:s1", "sg:s2"))]
+    assert "2 passages hold its text: sg:s1, sg:s2" in plan.unplaced[0].reason
+    assert plan.moved == {} and [m.heading for m in plan.retitled.values()] == ["Incident reporting"]
+
+
+def test_remap_an_empty_or_missing_labels_folder_is_an_error(project, tmp_path):
+    run, _ = project
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(tmp_path / "empty")])
+    assert empty.exit_code == 1 and "no label files" in empty.output
+    missing = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(tmp_path / "nope")])
+    assert missing.exit_code == 1 and "no such annotation file or folder" in missing.output
 
 
 def test_remap_writes_nothing_when_a_label_file_has_a_bad_line(project):
@@ -84,16 +126,9 @@ def test_remap_writes_nothing_when_a_label_file_has_a_bad_line(project):
     assert {p.name: p.read_bytes() for p in labels.iterdir()} == before
 
 
-def test_remap_leaves_a_text_found_twice_to_an_annotator(tmp_path):
-    twice = [Passage(id=f"sg:s{n}", doc_id="sg", jurisdiction="sg", path=[f"Section {n}"], kind="paragraph", text=SCOPE)
-             for n in (1, 2)]
-    (tmp_path / "l.jsonl").write_text(_label("sg:annex.p1", SCOPE) + "\n")
-    plan = plan_remap(load_annotations(tmp_path / "l.jsonl"), twice)
-    assert plan.moves == {} and [r.id for r in plan.unplaced] == ["sg:annex.p1"]
-
-
-def test_remap_a_run_not_ingested_is_an_error(tmp_path):
-    result = runner.invoke(app, ["annotate", "remap", str(tmp_path), "--labels", str(tmp_path)])
+def test_remap_a_run_not_ingested_is_an_error(project, tmp_path):
+    _, labels = project
+    result = runner.invoke(app, ["annotate", "remap", str(tmp_path), "--labels", str(labels)])
     assert result.exit_code == 1 and "passages.parquet" in result.output and "ddlens ingest" in result.output
 
 
