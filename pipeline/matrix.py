@@ -185,6 +185,7 @@ def passage_level(passage_kind: str, doc_kind: str, modality: str) -> str:
 def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidence]:
     """One Evidence per (passage, element) the classifier tagged, in the kept documents."""
     out = []
+    printed = {doc_id: _printed(doc) for doc_id, doc in run.documents.items()}
     for passage in run.passages:
         doc = run.documents.get(passage.doc_id)
         if doc is None or not filters.keeps(doc):
@@ -198,7 +199,7 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
             out.append(Evidence(
                 passage_id=passage.id, doc_id=passage.doc_id, jurisdiction=doc["jurisdiction"],
                 title=doc.get("title", passage.doc_id), year=doc.get("year"), doc_kind=doc["kind"],
-                citation=cite_passage(passage), pages=cite_pages(passage.page_start, passage.page_end, _printed(doc)),
+                citation=cite_passage(passage), pages=cite_pages(passage.page_start, passage.page_end, printed[passage.doc_id]),
                 text=_clip(text), element=element, score=round(score, 4), modality=prediction.modality,
                 bearer=prediction.bearer, level=passage_level(passage.kind, doc["kind"], prediction.modality),
                 why=(prediction.why or {}).get(element, []),

@@ -22,6 +22,7 @@ from .annotations import annotation_files, annotation_record
 from .errors import AnnotationError
 from .io import atomic_write_bytes, iter_jsonl
 from .records import Annotation, Passage
+from .text import sha256_text
 
 _BOM = "\ufeff".encode()
 
@@ -71,7 +72,7 @@ def plan_remap(records: Iterable[Annotation], passages: Iterable[Passage]) -> Re
     by_id = {p.id: p for p in passages}
     by_text: dict[tuple[str, str], list[Passage]] = {}
     for p in passages:
-        by_text.setdefault((p.doc_id, _sha(p.text)), []).append(p)
+        by_text.setdefault((p.doc_id, sha256_text(p.text)), []).append(p)
     docs = {p.doc_id for p in passages}
     plan = RemapPlan()
     seen: set[tuple[str, str]] = set()
@@ -81,7 +82,7 @@ def plan_remap(records: Iterable[Annotation], passages: Iterable[Passage]) -> Re
             continue
         seen.add(key)
         here = by_id.get(record.id)
-        if here is not None and _sha(here.text) == record.text_sha256:
+        if here is not None and sha256_text(here.text) == record.text_sha256:
             if here.heading != record.heading:
                 plan.moves[key] = Move(here.id, here.heading)
             continue
@@ -133,9 +134,3 @@ def _moved_line(path: Path, line_no: int, raw: bytes, row: dict, record: Annotat
     text = json.dumps(updated, ensure_ascii=False, separators=(",", ":") if compact else (", ", ": "))
     bom = _BOM if line_no == 1 and raw.startswith(_BOM) else b""
     return bom + text.encode("utf-8") + (b"\r" if raw.endswith(b"\r") else b"")
-
-
-def _sha(text: str) -> str:
-    from .text import sha256_text
-
-    return sha256_text(text)
