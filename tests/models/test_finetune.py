@@ -94,3 +94,26 @@ def test_the_forward_pass_trains_in_the_precision_asked_and_the_saved_model_says
     heads.fit(texts, np.arange(16) % 3, np.arange(16) % 4).save(tmp_path)
     assert set(seen) == {torch.bfloat16 if expected else torch.float32}
     assert TunedHeads.load(tmp_path).bf16 is expected
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no CUDA GPU on this machine"))])
+def test_it_trains_on_the_device_asked_predicts_on_the_cpu_and_the_saved_model_says_where(tmp_path, small_gold, device):
+    """None trains on a GPU where torch sees one; a GPU-trained model must load and run on the CPU."""
+    texts = [r.text[:200] for r in small_gold[:12]]
+    heads = TunedHeads(3, 4, layers=1, max_length=32, epochs=1, n_elements=9, device=device)
+    seen = []
+    build = heads._build
+
+    def build_and_watch() -> None:
+        build()
+        heads.net.head.register_forward_hook(lambda module, inputs, output: seen.append(output.device.type))
+
+    heads._build = build_and_watch
+    elements = (np.arange(12 * 9).reshape(12, 9) % 4 == 0).astype(np.int8)
+    heads.fit(texts, np.arange(12) % 3, np.arange(12) % 4, elements).save(tmp_path)
+    assert set(seen) == {device}
+    loaded = TunedHeads.load(tmp_path)
+    assert loaded.device == device
+    assert np.allclose(heads.predict(texts[:3]).modality, loaded.predict(texts[:3]).modality)
+    assert TunedHeads(3, 4).device is None  # decided at fit time: CUDA where present
