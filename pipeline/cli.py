@@ -615,7 +615,11 @@ def run_all(
     jurisdiction: Optional[str] = _JURISDICTION_META, kind: Optional[str] = _KIND_META, year: Optional[int] = _YEAR_META,
     title: Optional[str] = _TITLE_META, strict: bool = _STRICT,
 ) -> None:
-    """The whole pipeline: ingest → classify → matrix, ending with report.html."""
+    """The whole pipeline: ingest → classify → matrix, ending with report.html.
+
+    With --strict a file that fails stops the run after ingest (exit 1), before the long
+    classify step: a partial report is not what a strict batch wants.
+    """
     from .matrix import Filters, RunData
     from .train import best_model_name
 
@@ -626,6 +630,10 @@ def run_all(
         result = _ingest(paths, out, Settings(), options, jobs, progress)
         if not result.documents:
             raise typer.Exit(code=1)
+        if strict and result.errors:
+            _flag("stopped", "red", f"--strict: {len(result.errors)} file(s) failed, so nothing was classified; "
+                  f"the passages read are in {out} (run without --strict to go on with the rest)")
+            raise typer.Exit(code=1)
         predictions = _classify_run(out, name, progress, passages=result.passages, jobs=jobs, explain=explain)
         task = progress.add_task("matrix", total=1, current="")
         # what the run folder now holds, from memory rather than read back from its files
@@ -635,8 +643,6 @@ def run_all(
         progress.update(task, advance=1)
     _print_levels(built)
     console.print(f"done in {time.perf_counter() - started:.0f}s; open the report: {(out / 'report.html').resolve()}")
-    if strict and result.errors:
-        raise typer.Exit(code=1)
 
 
 def _register_annotate() -> None:

@@ -95,7 +95,9 @@ def test_cli_ingest_options_fill_metadata(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     whole = runner.invoke(app, ["run", str(path), str(tmp_path / "empty.txt"), "--out", str(tmp_path / "run2"), "--model", "rules",
                                 "--jurisdiction", "ee", "--kind", "Law", "--no-explain", "--strict"])
-    assert whole.exit_code == 1 and "empty.txt: empty file" in whole.output and (tmp_path / "run2" / "report.html").is_file()
+    assert whole.exit_code == 1 and "empty.txt: empty file" in whole.output
+    assert "nothing was classified" in whole.output  # stopped before classify, not after it
+    assert not (tmp_path / "run2" / "predictions.parquet").exists() and not (tmp_path / "run2" / "report.html").exists()
     doc = json.loads((tmp_path / "run2" / "documents.jsonl").read_text())
     assert (doc["jurisdiction"], doc["kind"], doc["meta_source"]) == ("ee", "law", "options")
 
