@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,13 +21,29 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write through a temporary file and rename, so a crash never leaves half a file."""
+    """Write through a temporary file and rename, so a crash never leaves half a file.
+
+    A symlink is written through (a label file linked into annotations/ stays a link), an
+    existing file keeps its permissions, and a read-only one is refused rather than replaced:
+    someone made it so."""
+    path = writable_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp makes 0600; a run folder is meant to be shared
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a run folder is meant to be shared
+    os.chmod(tmp, mode)
     os.replace(tmp, path)
+
+
+def writable_target(path: Path) -> Path:
+    """The file a write to `path` lands in (a symlink's target), or an error if someone made it
+    read-only: checked before a batch of writes, so none is half done."""
+    path = path.resolve() if path.is_symlink() else path
+    if path.exists() and not stat.S_IMODE(path.stat().st_mode) & 0o222:  # not os.access: root may write anything
+        raise DdlensError(path, "read-only: not written (make it writable to update it)")
+    return path
 
 
 def _umask() -> int:

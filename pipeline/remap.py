@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .annotations import annotation_files, annotation_record
 from .errors import AnnotationError
-from .io import atomic_write_bytes, iter_jsonl
+from .io import atomic_write_bytes, iter_jsonl, writable_target
 from .records import Annotation, Passage
 from .text import sha256_text
 
@@ -111,6 +111,7 @@ def apply_remap(plan: RemapPlan, labels: Path | Iterable[Path]) -> dict[Path, in
                 lines[line_no - 1] = _moved_line(path, line_no, lines[line_no - 1], row, record, move)
                 moved += 1
         if moved:
+            writable_target(path)
             rewritten[path] = (b"\n".join(lines), moved)
     for path, (data, _) in rewritten.items():
         atomic_write_bytes(path, data)

@@ -126,6 +126,25 @@ def test_remap_writes_nothing_when_a_label_file_has_a_bad_line(project):
     assert {p.name: p.read_bytes() for p in labels.iterdir()} == before
 
 
+def test_remap_writes_through_a_linked_label_file_keeps_its_mode_and_refuses_a_read_only_one(project, tmp_path):
+    run, labels = project
+    shared = tmp_path / "shared-a.jsonl"
+    (labels / "ann-a.jsonl").rename(shared)
+    (labels / "ann-a.jsonl").symlink_to(shared)
+    shared.chmod(0o640)
+    (labels / "ann-b.jsonl").chmod(0o444)  # someone froze it
+    before = {p.name: p.read_bytes() for p in labels.iterdir()}
+    frozen = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
+    assert frozen.exit_code == 1 and "ann-b.jsonl: read-only" in frozen.output
+    assert {p.name: p.read_bytes() for p in labels.iterdir()} == before  # nothing half done
+
+    (labels / "ann-b.jsonl").chmod(0o644)
+    result = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
+    assert result.exit_code == 0, result.output
+    assert (labels / "ann-a.jsonl").is_symlink() and '"moved_from"' in shared.read_text()
+    assert shared.stat().st_mode & 0o777 == 0o640
+
+
 def test_remap_a_run_not_ingested_is_an_error(project, tmp_path):
     _, labels = project
     result = runner.invoke(app, ["annotate", "remap", str(tmp_path), "--labels", str(labels)])
