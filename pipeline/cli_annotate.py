@@ -396,15 +396,18 @@ def remap_command(
 ) -> None:
     """Labels whose passage the run now gives another id (same document, same text) move to that
     id and its title, keeping the old id in `moved_from`; labels whose text no passage holds, or
-    several do, are named, not guessed at. Run after a change to segmentation, then `ddlens train`."""
+    several do, are named, not guessed at. Run after a change to segmentation, on a run the
+    installed code has just ingested (an older run is refused), then `ddlens train`."""
     from .annotations import annotation_files, load_annotations
     from .io import read_run_passages
-    from .remap import apply_remap, plan_remap
+    from .remap import apply_remap, check_current_cut, plan_remap
 
     try:
         if labels.is_dir() and not annotation_files(labels):
             raise DdlensError(labels, "no label files (*.jsonl) in this folder")
-        plan = plan_remap(load_annotations(labels), read_run_passages(run))
+        passages = read_run_passages(run)
+        check_current_cut(run)
+        plan = plan_remap(load_annotations(labels), passages)
         changed = {} if dry_run else apply_remap(plan, labels)
     except DdlensError as exc:
         fail(exc)

@@ -11,7 +11,6 @@ versions of the libraries that fit and run the models. Anything else, and it is 
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import logging
@@ -25,6 +24,7 @@ import numpy as np
 
 from .model_input import record_text
 from .records import Annotation
+from .sources import ROOT, reachable, source_digest
 
 log = logging.getLogger(__name__)
 
@@ -87,33 +87,8 @@ def code_digest() -> str:
     `pipeline/models/` and what they import, at any depth, in any scope) and the
     package's data files: a change there may change a fold; a change to, say, the report
     keeps the folds already fitted."""
-    root = Path(__file__).resolve().parent
-    files = _reachable(root, sorted((root / "models").glob("*.py"))) | set((root / "data").rglob("*.*"))
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _reachable(root: Path, start: list[Path]) -> set[Path]:
-    """The package's source files `start` imports, directly or through each other."""
-    seen: set[Path] = set()
-    todo = list(start)
-    while todo:
-        path = todo.pop()
-        if path in seen or not path.is_file():
-            continue
-        seen.add(path)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                base = path.parent
-                for _ in range(node.level - 1):
-                    base = base.parent
-                names = [node.module] if node.module else [alias.name for alias in node.names]
-                for name in names:
-                    target = base.joinpath(*name.split("."))
-                    todo += [target.with_suffix(".py"), target / "__init__.py"]
-    return {p for p in seen if root in p.parents}
+    models = sorted((ROOT / "models").glob("*.py"))
+    return source_digest(reachable(ROOT, models) | set((ROOT / "data").rglob("*.*")))
 
 
 @lru_cache(maxsize=1)

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .annotations import annotation_files, annotation_record
-from .errors import AnnotationError
+from .errors import AnnotationError, DdlensError
 from .io import atomic_write_bytes, iter_jsonl, writable_target
 from .records import Annotation, Passage
+from .sources import ingest_code_digest
 from .text import sha256_text
 
 _BOM = "\ufeff".encode()
@@ -63,6 +64,23 @@ class RemapPlan:
 
     def unplaced_by_document(self) -> Counter[str]:
         return Counter(u.record.doc_id for u in self.unplaced)
+
+
+def check_current_cut(run: Path) -> None:
+    """A run cut by other ingest code than the installed one (an old run folder) would move
+    labels to ids that code gave, back to a former cut: refused, with what to do instead."""
+    path = run / "run.json"
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8")).get("ingest_code")
+    except FileNotFoundError:
+        raise DdlensError(path, f"missing: run `ddlens ingest --out {run}` first") from None
+    except (OSError, ValueError, AttributeError) as exc:
+        raise DdlensError(path, f"unreadable ({exc}): run `ddlens ingest --out {run}` again") from exc
+    if recorded != ingest_code_digest():
+        why = ("does not say which ingest code cut it (ingested before ddlens recorded that)" if recorded is None
+               else "was cut by other ingest code than the one installed")
+        raise DdlensError(run, f"{why}: labels would follow an old segmentation; run `ddlens ingest --out {run}` "
+                          "again, then remap")
 
 
 def plan_remap(records: Iterable[Annotation], passages: Iterable[Passage]) -> RemapPlan:

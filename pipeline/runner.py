@@ -19,6 +19,7 @@ from .errors import DdlensError
 from .ingest import SUPPORTED_SUFFIXES, ingest_file, resolve_meta
 from .records import Document, DocumentMeta, FileError, Passage
 from .segment import segment_document
+from .sources import ingest_code_digest
 from .text import sha256_file
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def run_info(result: IngestResult, settings: Settings, versions: dict[str, str],
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": versions,
+        "ingest_code": ingest_code_digest(),
         "settings": {"pdf_backend": settings.pdf_backend, "max_passage_chars": settings.max_passage_chars},
         "inputs": result.inputs,
         "skipped": [str(p) for p in skipped],

@@ -14,6 +14,7 @@ from pipeline.config import Settings
 from pipeline.io import write_passages
 from pipeline.records import Passage
 from pipeline.remap import plan_remap
+from pipeline.sources import ingest_code_digest
 from pipeline.text import sha256_text
 
 runner = CliRunner()
@@ -39,6 +40,7 @@ def project(tmp_path: Path) -> tuple[Path, Path]:
         Passage(id="sg:s5.2", doc_id="sg", jurisdiction="sg", path=["Section 5", "5.2"], kind="paragraph",
                 text=REPORT),
     ])
+    (run / "run.json").write_text(json.dumps({"ingest_code": ingest_code_digest()}))
     labels = tmp_path / "labels"
     labels.mkdir()
     (labels / "ann-a.jsonl").write_text("\n".join([
@@ -143,6 +145,36 @@ def test_remap_writes_through_a_linked_label_file_keeps_its_mode_and_refuses_a_r
     assert result.exit_code == 0, result.output
     assert (labels / "ann-a.jsonl").is_symlink() and '"moved_from"' in shared.read_text()
     assert shared.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize(("info", "expected"), [
+    ({"ingest_code": "0" * 64}, "was cut by other ingest code than the one installed"),
+    ({}, "ingested before ddlens recorded that"),
+    (None, "run.json: missing"),
+])
+def test_remap_refuses_a_run_cut_by_other_ingest_code(project, info, expected):
+    """Remapping against an old run folder would move labels back to a former cut."""
+    run, labels = project
+    if info is None:
+        (run / "run.json").unlink()
+    else:
+        (run / "run.json").write_text(json.dumps(info))
+    before = {p.name: p.read_bytes() for p in labels.iterdir()}
+    result = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
+    assert result.exit_code == 1 and expected in result.output and "ddlens ingest --out" in result.output
+    assert {p.name: p.read_bytes() for p in labels.iterdir()} == before
+
+
+def test_remap_takes_a_run_the_installed_code_just_ingested(tmp_path):
+    act = tmp_path / "act.txt"
+    act.write_text("Article 1\nOperators shall notify the authority of significant incidents.\n")
+    run = tmp_path / "run"
+    assert runner.invoke(app, ["ingest", str(act), "--out", str(run), "--jurisdiction", "ee"]).exit_code == 0
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "a.jsonl").write_text(_label("act:old.p1", "Gone text.").replace('"sg"', '"ee"') + "\n")
+    result = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels), "--dry-run"])
+    assert result.exit_code == 0, result.output
 
 
 def test_remap_a_run_not_ingested_is_an_error(project, tmp_path):
