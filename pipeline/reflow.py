@@ -28,7 +28,7 @@ from .text import (
 # taken for running headers however often their shape repeats ("(a)", "Article 5").
 STRUCTURAL = re.compile(
     r"^(?:\(?[a-z]{1,4}\)|\(\d{1,3}\)|\d{1,3}[.)]|\d+(?:\.\d+)+\.?|[•▪●◦‣∙·\-–—*]"
-    r"|art-\d+|article|art\.|section|chapter|part|title|annex|recitals?|§|článok|čl\.|第\S+条|[IVX]+\.)(?:\s|$)",
+    r"|art-\d+|article|art\.|section|chapter|part|title|annex|recitals?|§\s*\d+[a-z]{0,2}|§|článok|čl\.|第\S+条|[IVX]+\.)(?:\s|$)",
     re.IGNORECASE,
 )
 _TERMINAL = (".", ":", ";", "?", "!", "”", '"', "。")
@@ -39,6 +39,8 @@ _LONE_HEADING = re.compile(
     r"|第\S+条|ANNEX|RECITALS|art-\d+\s*（[^）]{1,40}）)$"
 )
 _HEADING_MAX = 90
+# "§10  Kybernetická bezpečnosť …": a section sign, its number and the section's title on one line
+_TITLED_SECTION = re.compile(r"^(?:§|Článok)\s*\d+[a-z]{0,2}\s+\S.{0,118}$")
 
 
 def reflow_text(text: str) -> tuple[list[Block], list[str]]:
@@ -117,7 +119,7 @@ def _group(lines: list[str], width: int) -> list[list[str]]:
             continues = stripped[0].islower() or stripped[0] in ",;)"
             starts_unit = bool(STRUCTURAL.match(stripped))
             lone_marker = bool(re.fullmatch(r"\(?[0-9a-zA-Z]{1,4}[.)]", prev))
-            after_heading = _LONE_HEADING.match(prev) or (
+            after_heading = _LONE_HEADING.match(prev) or (_TITLED_SECTION.match(prev) and not prev.endswith(_TERMINAL + (",",))) or (
                 len(current) == 1 and groups and _LONE_HEADING.match(groups[-1][-1]) and not prev.endswith(_TERMINAL)
                 and len(prev) < _HEADING_MAX
             )

@@ -42,6 +42,10 @@ _CW_FIRST_SUBSECTION = re.compile(r"^\d+[A-Z]{0,2}\.\s+\(1\)\s")
 _CW_TITLED = re.compile(r"^(\d+[A-Z]{0,2})\.\s+([A-Z][^.;:]{2,119})$")
 _LAW_KINDS = {"law", "act", "regulation", "decree", "ordinance"}
 _NUMBERED_HEADING = re.compile(r"^((?:\d+\.)*\d+)\.?\s+(\S.{0,150})$", re.S)
+# "Section 8. Penalties. — Any person …" (the title may be missing: "Section 6. All crimes …")
+_RUN_IN_SECTION = re.compile(
+    r"^(?:Section|SECTION|Sec\.)\s*(\d+[A-Z]?)\.\s+(?:([^—–.][^—–]{1,150}?)\.?\s*[—–]\s*)?([A-Z“\"(].*)$", re.S)
+_INLINE_SUBSECTION = re.compile(r"(?<=[.;:—–])\s+\((\d{1,3})\)\s+(?=\S)")
 _BULLET = re.compile(r"^[•▪●◦‣∙·\-–—*]\s+")
 _TERMINAL = (".", ";", "?", "!", "。")
 CONTENTS_SHARE = 0.2  # the share of a document's blocks a contents page may reach into
@@ -83,7 +87,10 @@ def segment_document(doc: Document, max_chars: int = 2000) -> list[Passage]:
 
 def _structure(doc: Document) -> list[_Unit]:
     """Walk the blocks once, keeping a stack of headings and the open article/paragraph."""
+    is_law = doc.kind in _LAW_KINDS
     body = [b for b in doc.blocks if b.kind != BlockKind.footnote]
+    if is_law:
+        body = [part for b in body for part in _inline_subsections(b)]
     contents = _annex_contents_entries(body)
     units: list[_Unit] = []
     levels: list[str] = []  # chapter/title/part path
@@ -96,7 +103,6 @@ def _structure(doc: Document) -> list[_Unit]:
     eu_like = False  # has RECITALS: an EU act, whose endnotes follow "Done at …"
     in_endnotes = False
     current: _Unit | None = None
-    is_law = doc.kind in _LAW_KINDS
     prev_text = ""
     para_counter = 0
     expect_title = False
@@ -179,6 +185,13 @@ def _structure(doc: Document) -> list[_Unit]:
             annex = _annex_label(match)
             article, levels, para_counter, in_endnotes = None, [], 0, False
             continue
+        run_in = _RUN_IN_SECTION.match(text) if is_law and not annex else None
+        if run_in:
+            close()  # "Section 8. Penalties. — Any person found guilty …": number, title and text on one line
+            article, article_title = f"Section {run_in.group(1)}", normalize_space(run_in.group(2) or "") or None
+            seen_article, in_recitals, expect_title, para_counter = True, False, False, 0
+            current = _Unit(context(), "article", [_tail(block, run_in.group(3))], heading=article_title)
+            continue
         match = _ARTICLE.match(text)
         marked = text.startswith("art-")  # a marker the text was given, never the start of a sentence
         if match and (_is_article_heading(match, text, block) or marked):
@@ -188,6 +201,10 @@ def _structure(doc: Document) -> list[_Unit]:
             article = f"{word} {number}"
             article_title = normalize_space(match.group(4) or "") or None
             expect_title = article_title is None
+            if article_title and re.fullmatch(rf"{re.escape(text[:1])}\s*{re.escape(number)}", article_title):
+                # "§3  §3": the extraction repeats the number where a title would be, so there is
+                # none, and the next line is the section's text ("Štátnu správu … vykonávajú")
+                article_title = None
             seen_article, in_recitals, annex = True, False, None
             para_counter = 0
             if marked and not _is_article_heading(match, text, block):
@@ -268,6 +285,30 @@ def _structure(doc: Document) -> list[_Unit]:
                         heading=sections[-1][1] if sections else None)
     close()
     return units
+
+
+def _inline_subsections(block: Block) -> list[Block]:
+    """"(1) The Director shall … critical infrastructure. (2) The Director shall designate …" on
+    one line (Kenya's act as published online): a block per subsection. Only the numbers that
+    follow on (2, 3, …) right after a sentence or clause ends count, so "under subsection (2)"
+    stays where it is."""
+    text = block.text
+    if not text.startswith("(1) "):
+        return [block]
+    cuts, expected = [], 2
+    for match in _INLINE_SUBSECTION.finditer(text):
+        if match.group(1) == str(expected):
+            cuts.append(match.start(1) - 1)
+            expected += 1
+    if not cuts:
+        return [block]
+    parts = []
+    for start, end in zip([0] + cuts, cuts + [len(text)]):
+        piece = text[start:end].rstrip()
+        span = {} if block.char_start is None else {"char_start": block.char_start + start,
+                                                    "char_end": block.char_start + start + len(piece)}
+        parts.append(block.model_copy(update={"text": piece, **span}))
+    return parts
 
 
 def _tail(block: Block, text: str) -> Block:

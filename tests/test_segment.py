@@ -152,3 +152,44 @@ def test_segment_a_subparagraph_carries_the_first_one_only_when_it_is_a_lead_in(
     after_lead_in = _long_numbered_paragraph("53. Operators of essential services shall take the following measures:")
     assert len(after_lead_in) == 3
     assert all(p.context == "53. Operators of essential services shall take the following measures:" for p in after_lead_in)
+
+
+def test_segment_subsections_written_on_one_line_each_get_a_passage(corpus_passages):
+    """Kenya's act puts a section's subsections on one line: "(1) … infrastructure. (2) The
+    Director …". Each is its own passage; "under subsection (1)" inside the text is no cut."""
+    by_id = {p.id: p for p in corpus_passages("ke-2018-computer-misuse-cybercrimes-act.txt")}
+    section_9 = [by_id[f"ke-2018-computer-misuse-cybercrimes-act:ptii.s9.{n}"] for n in (1, 2, 3, 4)]
+    assert [p.text[:4] for p in section_9] == ["(1) ", "(2) ", "(3) ", "(4) "]
+    assert all(p.path[:2] == ["Part II", "Section 9"] and p.heading == "Critical information infrastructure" for p in section_9)
+    second = by_id["ke-2018-computer-misuse-cybercrimes-act:ptii.s10.2"]
+    assert "under subsection (1)" in second.text and " (3) " not in second.text
+    assert not any(" (2) The " in p.text for p in by_id.values() if p.text.startswith("(1) "))
+
+
+def test_segment_slovak_sections_whose_number_is_repeated_or_runs_into_the_title(corpus_passages):
+    """"§21  §21" (no title) was taken for a running header, and "§10  Title" swallowed the
+    section's first line: both left their text under the section before."""
+    by_id = {p.id: p for p in corpus_passages("sk-2018-cybersecurity-act.txt")}
+    assert by_id["sk-2018-cybersecurity-act:par21.1"].path == ["§ 21", "1"]
+    assert by_id["sk-2018-cybersecurity-act:par21.1"].heading is None
+    assert by_id["sk-2018-cybersecurity-act:par10"].heading == "Kybernetická bezpečnosť iného orgánu štátnej správy"
+    assert by_id["sk-2018-cybersecurity-act:par10"].text.startswith("Na účely zaistenia kontinuity")
+    assert not any("(2nd)" in " ".join(p.path) or p.id.startswith("sk-2018-cybersecurity-act:par20.1-") for p in by_id.values())
+    older = {p.id: p for p in corpus_passages("sk-2011-critical-infrastructure-act.txt")}
+    sections = {p.path[0] for p in older.values() if p.path[0].startswith("§")}
+    assert {"§ 3", "§ 4", "§ 5", "§ 6", "§ 9a", "§ 16", "§ 17c"} <= sections
+    assert older["sk-2011-critical-infrastructure-act:par3"].text.startswith("Štátnu správu na úseku kritickej infraštruktúry vykonávajú a) vláda")
+
+
+def test_segment_sections_with_number_title_and_text_on_one_line(corpus_passages):
+    """"Section 8. Penalties. — Any person …" (the Philippine act): a section with its title,
+    not a paragraph of the heading above it."""
+    by_id = {p.id: p for p in corpus_passages("ph-2012-cybercrime-prevention-act.txt")}
+    penalties = by_id["ph-2012-cybercrime-prevention-act:chiii.s8"]
+    assert penalties.path == ["Chapter III", "Section 8"] and penalties.heading == "Penalties"
+    assert penalties.text.startswith("Any person found guilty")
+    cooperation = by_id["ph-2012-cybercrime-prevention-act:chvi.s22"]
+    assert cooperation.heading == "General Principles Relating to International Cooperation"
+    assert by_id["ph-2012-cybercrime-prevention-act:chii.s6"].text.startswith("All crimes defined")  # no title
+    sections = [p.path[1] for p in by_id.values() if len(p.path) > 1 and p.path[1].startswith("Section")]
+    assert [f"Section {n}" for n in range(1, 32)] == list(dict.fromkeys(sections))
