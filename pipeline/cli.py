@@ -464,12 +464,17 @@ def _filters(kind: Optional[str], years: Optional[str], jurisdictions: Optional[
 
 
 def _load_run(run: Path):
-    from .matrix import load_run
+    """The run, with the elements its model never tags (their cells read "not assessed")."""
+    from dataclasses import replace
+
+    from .matrix import load_run, untagged_elements
+    from .train import read_card
 
     try:
-        return load_run(run)
+        data = load_run(run)
     except DdlensError as exc:
         _fail(exc)
+    return replace(data, untagged=untagged_elements(read_card(_models_dir(), data.model)))
 
 
 @app.command()
@@ -506,33 +511,41 @@ def _write_matrix(data, filters, evidence: int, out: Optional[Path]):
 def _print_levels(result) -> None:
     from collections import Counter
 
-    from .matrix import LEVELS
+    from .matrix import SHOWN_LEVELS
 
     counts = Counter(c.level for c in result.cells)
     console.print(f"{len(result.groups)} jurisdictions × {len(result.elements)} elements from {len(result.documents)} documents "
-                  f"({result.n_passages} passages): " + ", ".join(f"{level} {counts[level]}" for level in LEVELS))
-    _print_cautions(result)
+                  f"({result.n_passages} passages): "
+                  + ", ".join(f"{level} {counts[level]}" for level in SHOWN_LEVELS if counts[level] or level != SHOWN_LEVELS[0]))
+    _print_cautions(result.model, result.documents)
 
 
-def _print_cautions(result) -> None:
-    """What a reader of the matrix should know before trusting it, said where a batch run
-    ends, since many never open the report: the elements the model finds poorly, documents
-    of unknown jurisdiction pooled in one row, and documents in languages it learned little of."""
+def _print_cautions(model: str, documents: list[dict]) -> None:
+    """What a reader of a matrix, a comparison or a diff should know before trusting it, said
+    on the terminal, since many never open the report: the elements the model never tags or
+    finds poorly, documents of unknown jurisdiction pooled in one row, and documents in
+    languages it learned little of."""
     from collections import Counter
 
     from .export import card_summary
+    from .matrix import untagged_elements
     from .report import WEAK_F1, weak_elements
     from .train import read_card
 
-    weak = weak_elements(card_summary(read_card(_models_dir(), result.model)))
+    card = read_card(_models_dir(), model)
+    untagged = untagged_elements(card)
+    if untagged:
+        _flag("caution", "yellow", f"never tagged by the {model} model (too few training examples), so their cells "
+              f"read 'not assessed', not 'absent': {', '.join(sorted(untagged))}")
+    weak = {e: f1 for e, f1 in weak_elements(card_summary(card)).items() if e not in untagged}
     if weak:
         _flag("caution", "yellow", f"cross-validated F1 under {WEAK_F1} (most of their cells are likely wrong): "
               + ", ".join(f"{e} {f1:.2f}" for e, f1 in weak.items()))
-    unplaced = [d["doc_id"] for d in result.documents if d.get("jurisdiction") == "unknown"]
+    unplaced = [d["doc_id"] for d in documents if d.get("jurisdiction") == "unknown"]
     if len(unplaced) > 1:
         _flag("caution", "yellow", f"{len(unplaced)} documents of unknown jurisdiction share the row `unknown` "
               f"({', '.join(unplaced[:5])}{', …' if len(unplaced) > 5 else ''}): give --jurisdiction or a sidecar NAME.meta.json")
-    languages = Counter(d["language"] for d in result.documents if d.get("language") not in (None, "en", "unknown"))
+    languages = Counter(d["language"] for d in documents if d.get("language") not in (None, "en", "unknown"))
     if languages:
         _flag("caution", "yellow", f"{sum(languages.values())} documents not in English ("
               + ", ".join(f"{lang} {n}" for lang, n in sorted(languages.items()))
@@ -573,6 +586,11 @@ def compare(
             row.append(Text.assemble((cell.level, "bold"), f" ({cell.n_passages})\n{best}"))
         table.add_row(element, *row)
     _print_table(table)
+    for group in result.groups:  # what each column stands on: a strategy is no match for a directive
+        docs = [d for d in result.documents if d["jurisdiction"] == group]
+        console.print(f"{group}: " + "; ".join(f"{d.get('title') or d['doc_id']} ({d.get('year') or 'n.d.'}, {d['kind']})"
+                                               for d in docs), markup=False, highlight=False)
+    _print_cautions(result.model, [d for d in result.documents if d["jurisdiction"] in result.groups])
 
 
 @app.command()
@@ -597,12 +615,15 @@ def diff(
     if as_json:
         typer.echo(json_.dumps({"a": doc_a, "b": doc_b, "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=1))
         return
-    table = Table("element", "A", "B", "verdict", "evidence", title=f"A = {doc_a}\nB = {doc_b}", show_lines=True)
+    kinds = {d: data.documents[d]["kind"] for d in (doc_a, doc_b)}
+    table = Table("element", "A", "B", "verdict", "evidence", title=f"A = {doc_a} ({kinds[doc_a]})\nB = {doc_b} ({kinds[doc_b]})",
+                  show_lines=True)
     for row in rows:
         evidence = [f"A: {row.evidence_a[0].reference}"] if row.evidence_a else []
         evidence += [f"B: {row.evidence_b[0].reference}"] if row.evidence_b else []
         table.add_row(row.element, row.level_a, row.level_b, row.verdict, "\n".join(evidence))
     _print_table(table)
+    _print_cautions(data.model, [data.documents[doc_a], data.documents[doc_b]])
 
 
 @app.command("run")

@@ -10,10 +10,12 @@ import os
 from pathlib import Path
 
 from .io import atomic_write_text
-from .matrix import LEVEL_MEANING, LEVELS, Matrix
+from .matrix import LEVEL_MEANING, SHOWN_LEVELS, Matrix
 
 # ordinal palette, light to dark (ColorBrewer Blues: readable in grey and by the colour-blind)
-LEVEL_COLOURS = dict(zip(LEVELS, ("#f7f7f7", "#c6dbef", "#6baed6", "#2171b5", "#08306b")))
+# (grey for a cell not assessed: neither the white of "absent" nor a shade of blue)
+LEVEL_COLOURS = dict(zip(SHOWN_LEVELS, ("#bdbdbd", "#f7f7f7", "#c6dbef", "#6baed6", "#2171b5", "#08306b")))
+DARK_LEVELS = ("law:conduct", "law:result")  # white text on them
 CSV_COLUMNS = ("element", "level", "n_passages", "n_documents", "share", "max_score", "conduct_share",
                "result_share", "state_share", "operator_share", "evidence")
 
@@ -66,7 +68,7 @@ def write_xlsx(matrix: Matrix, path: Path, card: dict | None = None) -> None:
         for cell in row:
             colour = LEVEL_COLOURS[cell.value].lstrip("#")
             cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
-            if LEVELS.index(cell.value) >= 3:
+            if cell.value in DARK_LEVELS:
                 cell.font = Font(color="FFFFFF")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -135,11 +137,12 @@ def write_heatmap(matrix: Matrix, path: Path, title: str = "") -> None:
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
 
-    grid = [[LEVELS.index(matrix.cell(g, e).level) for e in matrix.elements] for g in matrix.groups]
+    grid = [[SHOWN_LEVELS.index(matrix.cell(g, e).level) for e in matrix.elements] for g in matrix.groups]
     height = 1.6 + 0.28 * max(len(matrix.groups), 1)
     fig, ax = plt.subplots(figsize=(9, height), dpi=110)
-    cmap = ListedColormap([LEVEL_COLOURS[level] for level in LEVELS])
-    ax.imshow(grid or [[0] * len(matrix.elements)], cmap=cmap, norm=BoundaryNorm(range(len(LEVELS) + 1), len(LEVELS)),
+    cmap = ListedColormap([LEVEL_COLOURS[level] for level in SHOWN_LEVELS])
+    ax.imshow(grid or [[1] * len(matrix.elements)], cmap=cmap,
+              norm=BoundaryNorm(range(len(SHOWN_LEVELS) + 1), len(SHOWN_LEVELS)),
               aspect="auto")
     ax.set_xticks(range(len(matrix.elements)), [e.replace("_", " ") for e in matrix.elements], rotation=35, ha="right",
                   fontsize=8)
@@ -148,7 +151,9 @@ def write_heatmap(matrix: Matrix, path: Path, title: str = "") -> None:
     ax.set_xticks([x - 0.5 for x in range(1, len(matrix.elements))], minor=True)
     ax.set_yticks([y - 0.5 for y in range(1, len(matrix.groups))], minor=True)
     ax.grid(which="minor", color="white", linewidth=1)
-    handles = [Patch(facecolor=LEVEL_COLOURS[level], edgecolor="#999", label=level) for level in LEVELS]
+    shown = {matrix.cell(g, e).level for g in matrix.groups for e in matrix.elements}
+    handles = [Patch(facecolor=LEVEL_COLOURS[level], edgecolor="#999", label=level)
+               for level in SHOWN_LEVELS if level != SHOWN_LEVELS[0] or level in shown]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     if title:
         ax.set_title(title, fontsize=10)

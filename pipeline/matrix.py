@@ -20,7 +20,13 @@ from .records import BINDING_KINDS, Passage, Prediction
 from .scheme import load_scheme
 
 LEVELS = ("absent", "mentioned", "policy", "law:conduct", "law:result")
+# an element the run's model never tags (its card's threshold is above 1: too few training
+# examples to find it): its cells say nothing either way, and must not read "absent"
+NOT_ASSESSED = "not assessed"
+SHOWN_LEVELS = (NOT_ASSESSED,) + LEVELS  # in the order files and the report show them
 LEVEL_MEANING = {
+    NOT_ASSESSED: "The model behind the matrix never tags this element (too few training examples to "
+                  "set a threshold): the cell says nothing either way. Read the documents.",
     "absent": "No passage supports the element.",
     "mentioned": "Only passages that impose nothing: recitals, titles, footnotes, closing "
                  "formulas, background, definitions (modality none).",
@@ -143,6 +149,7 @@ class RunData:
     documents: dict[str, dict]
     passages: list[Passage]
     predictions: dict[str, Prediction]
+    untagged: frozenset[str] = frozenset()  # elements the model never tags (`untagged_elements`)
 
     @property
     def model(self) -> str:
@@ -171,6 +178,11 @@ def load_run(run: Path) -> RunData:
         raise DdlensError(run / "predictions.parquet",
                           f"{unscored} of {len(passages)} passages have no prediction: rerun `ddlens classify {run}`")
     return RunData(run, documents, passages, predictions)
+
+
+def untagged_elements(card: dict) -> frozenset[str]:
+    """The elements a model card's thresholds say the model never tags."""
+    return frozenset(e for e, threshold in card.get("thresholds", {}).items() if threshold > 1)
 
 
 def passage_level(passage_kind: str, doc_kind: str, modality: str) -> str:
@@ -225,8 +237,9 @@ def strength(evidence: Evidence) -> tuple[int, float, str]:
 
 
 def build_cells(evidence: Iterable[Evidence], totals: dict[str, int], key: Callable[[Evidence], str],
-                top: int = 5) -> list[Cell]:
-    """One cell per (group, element) for every group in `totals` (its passage count)."""
+                top: int = 5, untagged: frozenset[str] = frozenset()) -> list[Cell]:
+    """One cell per (group, element) for every group in `totals` (its passage count); an
+    element in `untagged` is not assessed where nothing was tagged."""
     elements = load_scheme().elements
     by_cell: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     for item in evidence:
@@ -237,7 +250,8 @@ def build_cells(evidence: Iterable[Evidence], totals: dict[str, int], key: Calla
             items = sorted(by_cell.get((group, element), []), key=strength)
             n = len(items)
             cells.append(Cell(
-                group=group, element=element, level=items[0].level if items else "absent", n_passages=n,
+                group=group, element=element, n_passages=n,
+                level=items[0].level if items else NOT_ASSESSED if element in untagged else "absent",
                 n_documents=len({e.doc_id for e in items}),
                 share=round(n / totals[group], 4) if totals[group] else 0.0,
                 max_score=max((e.score for e in items), default=0.0),
@@ -325,7 +339,7 @@ def coverage(run: RunData, filters: Filters = Filters(), by: str = "jurisdiction
     evidence = collect_evidence(run, filters)
     key: Callable[[Evidence], str] = (lambda e: e.jurisdiction) if by == "jurisdiction" else (lambda e: e.doc_id)
     documents = [_document_row(doc, totals if by == "doc_id" else None) for doc in kept.values()]
-    return Matrix(by, list(totals), load_scheme().elements, build_cells(evidence, totals, key, top),
+    return Matrix(by, list(totals), load_scheme().elements, build_cells(evidence, totals, key, top, run.untagged),
                   sorted(documents, key=lambda d: (d["jurisdiction"], d.get("year") or 0, d["doc_id"])),
                   filters, run.model, sum(totals.values()))
 
@@ -353,8 +367,10 @@ def compare(run: RunData, jurisdictions: list[str], filters: Filters = Filters()
     return matrix
 
 
-def _verdict(a: int, b: int) -> str:
-    """Levels as their rank in LEVELS (0 = absent)."""
+def _verdict(level_a: str, level_b: str) -> str:
+    if NOT_ASSESSED in (level_a, level_b):
+        return NOT_ASSESSED
+    a, b = LEVELS.index(level_a), LEVELS.index(level_b)  # 0 = absent
     if a and b:
         return "both" if a == b else "both, A binds more" if a > b else "both, B binds more"
     return "only A" if a else "only B" if b else "neither"
@@ -378,7 +394,7 @@ class DiffRow:
     element: str
     level_a: str
     level_b: str
-    verdict: str  # "only A", "only B", "both", "both, A binds more", "both, B binds more", "neither"
+    verdict: str  # "only A", "only B", "both", "both, A binds more", "both, B binds more", "neither", "not assessed"
     evidence_a: list[Evidence]
     evidence_b: list[Evidence]
 
@@ -399,7 +415,7 @@ def diff(run: RunData, doc_a: str, doc_b: str, min_score: float = 0.0, top: int 
     rows = []
     for element in matrix.elements:
         a, b = matrix.cell(doc_a, element), matrix.cell(doc_b, element)
-        verdict = _verdict(LEVELS.index(a.level), LEVELS.index(b.level))
+        verdict = _verdict(a.level, b.level)
         rows.append(DiffRow(element, a.level, b.level, verdict, a.evidence, b.evidence))
     return rows
 

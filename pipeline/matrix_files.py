@@ -4,11 +4,12 @@ report.html, all built from one set of filters."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from .export import write_csv, write_heatmap, write_json, write_xlsx
 from .io import MATRIX_FILES
-from .matrix import Filters, Matrix, RunData, coverage
+from .matrix import Filters, Matrix, RunData, coverage, untagged_elements
 from .report import write_report
 from .train import read_card
 
@@ -21,6 +22,7 @@ def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filter
     out = out or run.folder
     out.mkdir(parents=True, exist_ok=True)
     card = read_card(models_dir, run.model)
+    run = replace(run, untagged=untagged_elements(card))
     matrix = coverage(run, filters, top=top)
     write_csv(matrix, out / "matrix.csv")
     write_json(matrix, out / "matrix.json", card)

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from .export import LEVEL_COLOURS, card_summary
 from .io import atomic_write_text
-from .matrix import LEVEL_MEANING, LEVELS, Matrix, describe_filters
+from .matrix import LEVEL_MEANING, NOT_ASSESSED, SHOWN_LEVELS, Matrix, describe_filters
 from .records import BINDING_KINDS
 
 
@@ -31,7 +31,8 @@ def render_report(doc_matrix: Matrix, card: dict | None = None, run_info: dict |
             "evidence": [e.to_dict() for e in cell.evidence],
         }
     data = {
-        "levels": list(LEVELS), "meaning": LEVEL_MEANING, "colours": LEVEL_COLOURS,
+        "levels": list(SHOWN_LEVELS), "meaning": LEVEL_MEANING, "colours": LEVEL_COLOURS,
+        "untagged": sorted({c.element for c in doc_matrix.cells if c.level == NOT_ASSESSED}),
         "elements": list(doc_matrix.elements), "binding": sorted(BINDING_KINDS),
         "documents": doc_matrix.documents, "cells": cells, "top": top,
     }
@@ -170,7 +171,8 @@ table.small{border-collapse:collapse;font-size:12px;margin:6px 0}table.small td,
 
 _SCRIPT = r"""
 const D = JSON.parse(document.getElementById('data').textContent);
-const L = D.levels, rank = l => L.indexOf(l), short = {"absent":"","mentioned":"m","policy":"P","law:conduct":"C","law:result":"R"};
+const L = D.levels, rank = l => L.indexOf(l), short = {"not assessed":"–","absent":"","mentioned":"m","policy":"P","law:conduct":"C","law:result":"R"};
+const empty = e => D.untagged.includes(e) ? 'not assessed' : 'absent';
 const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'})[c]);
 const label = e => e.replace(/_/g, ' ');
 let state = {sort: 'jurisdiction', kind: 'all', selected: null};
@@ -188,8 +190,8 @@ function cells() {  // jurisdiction -> element -> {level, n, docs, evidence}
   for (const doc of D.documents.filter(keeps)) {
     const j = out[doc.jurisdiction] ??= {};
     for (const e of D.elements) {
-      const c = (D.cells[doc.doc_id] || {})[e] || {level: 'absent', n: 0, evidence: []};
-      const cell = j[e] ??= {level: 'absent', n: 0, docs: 0, evidence: []};
+      const c = (D.cells[doc.doc_id] || {})[e] || {level: empty(e), n: 0, evidence: []};
+      const cell = j[e] ??= {level: empty(e), n: 0, docs: 0, evidence: []};
       if (rank(c.level) > rank(cell.level)) cell.level = c.level;
       cell.n += c.n; if (c.n) cell.docs += 1;
       cell.evidence = cell.evidence.concat(c.evidence);
@@ -211,7 +213,7 @@ function render() {
     ? `<th class="weak" title="${esc(weakNote(e))}"><div>⚠ ${esc(label(e))}</div></th>`
     : `<th><div>${esc(label(e))}</div></th>`).join('') + '</tr>';
   body.innerHTML = rows.map(j => `<tr><th class="jur" data-j="${esc(j)}">${esc(j)}</th>` + D.elements.map(e => {
-    const c = C[j][e], dark = rank(c.level) >= 3;
+    const c = C[j][e], dark = c.level.startsWith('law:');
     return `<td class="cell" data-j="${esc(j)}" data-e="${e}" data-level="${c.level}" title="${esc(j)} × ${esc(label(e))}: ${c.level} (${c.n} passages)"`
       + ` style="background:${D.colours[c.level]};color:${dark ? '#fff' : '#222'}">${short[c.level]}</td>`;
   }).join('') + '</tr>').join('');
@@ -245,8 +247,8 @@ function showCell(C, td) {
   document.getElementById('detail').innerHTML = `<h2 id="detail-title">${esc(j)} × ${esc(label(e))}</h2>`
     + `<p><b>${esc(c.level)}</b>: ${esc(D.meaning[c.level])}<br>${c.n} supporting passage${c.n === 1 ? '' : 's'} in ${c.docs} document${c.docs === 1 ? '' : 's'}.</p>`
     + (e in D.weak ? `<p class="warn">⚠ ${esc(weakNote(e))}</p>` : '')
-    + trustNote(e, c.n)
-    + (items || '<p class="muted">No passage supports this element in the documents shown.</p>');
+    + (c.level === 'not assessed' ? '' : trustNote(e, c.n)
+       + (items || '<p class="muted">No passage supports this element in the documents shown.</p>'));
 }
 
 function showDocs(j) {

@@ -137,6 +137,38 @@ def test_compare_and_diff(run_dir):
         diff(run, "dd-scan", "aa-law")
 
 
+def test_an_element_the_model_never_tags_is_not_assessed_rather_than_absent(run_dir, tmp_path):
+    """A threshold above 1 in the model's card means no passage can carry the element: its
+    cells must not read "absent", and a diff must not call it covered by neither."""
+    from dataclasses import replace
+
+    from pipeline.matrix import NOT_ASSESSED, untagged_elements
+
+    untagged = untagged_elements({"thresholds": {"good_faith": 1.01, "no_harm": 0.4}})
+    assert untagged == {"good_faith"}
+    run = replace(load_run(run_dir), untagged=untagged)
+    m = coverage(run)
+    assert {m.cell(g, "good_faith").level for g in m.groups} == {NOT_ASSESSED}
+    assert m.cell("aa", "no_harm").level == "absent" and m.cell("bb", "no_harm").level == "mentioned"
+    rows = {r.element: r for r in diff(run, "aa-law", "aa-strat")}
+    assert rows["good_faith"].verdict == NOT_ASSESSED and rows["no_harm"].verdict == "neither"
+    write_csv(m, tmp_path / "m.csv")
+    levels = {(r["jurisdiction"], r["element"]): r["level"] for r in csv.DictReader((tmp_path / "m.csv").open())}
+    assert levels["bb", "good_faith"] == NOT_ASSESSED
+    write_xlsx(m, tmp_path / "m.xlsx")
+    write_heatmap(m, tmp_path / "m.png")
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "m.xlsx")
+    assert book["matrix"]["B2"].value == NOT_ASSESSED
+    assert any(row[0] == NOT_ASSESSED for row in book["levels"].iter_rows(values_only=True))
+    from pipeline.report import render_report
+
+    page = render_report(coverage(run, by="doc_id"), {"thresholds": {"good_faith": 1.01}})
+    block = page.split('<script id="data" type="application/json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(block)["untagged"] == ["good_faith"]  # the page's script folds documents into "not assessed"
+
+
 def test_written_files(run_dir, tmp_path):
     m = coverage(load_run(run_dir))
     write_csv(m, tmp_path / "m.csv")
@@ -238,10 +270,15 @@ def test_cli_matrix_ends_with_what_to_be_careful_of(run_dir):
     result = runner.invoke(app, ["matrix", str(run_dir)])
     assert result.exit_code == 0, result.output
     card = json.loads((ROOT / "models" / "linear" / "card.json").read_text())
-    weak = [e for e, m in card["metrics"]["per_label"].items() if m["f1"] < 0.3]
-    lines = [line for line in result.output.splitlines() if line.startswith("caution ")]
-    assert lines[0].startswith("caution cross-validated F1 under 0.3") and all(e in lines[0] for e in weak)
-    assert lines[1].startswith("caution 2 documents not in English (fr 1, sk 1)")
+    untagged = sorted(e for e, t in card["thresholds"].items() if t > 1)
+    weak = [e for e, m in card["metrics"]["per_label"].items() if m["f1"] < 0.3 and e not in untagged]
+    lines = [" ".join(line.split()) for line in result.output.split("caution ")[1:]]
+    if untagged:
+        first = lines.pop(0)
+        assert first.startswith("never tagged by the linear model") and all(e in first for e in untagged)
+    assert lines[0].startswith("cross-validated F1 under 0.3") and all(e in lines[0] for e in weak)
+    assert not any(e in lines[0] for e in untagged)
+    assert lines[1].startswith("2 documents not in English (fr 1, sk 1)")
     # files read without metadata share one row: said, with how to place them
     write_jsonl(run_dir / "documents.jsonl", [{**d, "jurisdiction": "unknown"} if d["doc_id"] != "aa-law" else d for d in DOCS])
     pooled = runner.invoke(app, ["matrix", str(run_dir)])
@@ -264,10 +301,15 @@ def test_cli_matrix_compare_diff(run_dir, tmp_path):
     assert json.loads(compared.stdout)["groups"] == ["cc", "aa"]
     table = runner.invoke(app, ["compare", str(run_dir), "aa", "bb"])
     assert "law:result" in table.stdout and "Cyber Act" in table.stdout
+    # what each column stands on, and the model's cautions, as `matrix` ends with them
+    assert "aa: Aa Strategy (2018, strategy); Cyber Act (2020, law)" in table.output
+    assert "bb: Bb Strategy (2022, strategy)" in table.output and "caution" in table.output
 
     diffed = runner.invoke(app, ["diff", str(run_dir), "aa-law", "aa-strat", "--json"])
     verdicts = {r["element"]: r["verdict"] for r in json.loads(diffed.stdout)["rows"]}
     assert verdicts["risk_assessment"] == "only A" and verdicts["information_exchange"] == "both, B binds more"
+    diff_table = runner.invoke(app, ["diff", str(run_dir), "aa-law", "aa-strat"])
+    assert "A = aa-law (law)" in diff_table.output and "caution" in diff_table.output
     partly = runner.invoke(app, ["compare", str(run_dir), "aa,cc", "--kind", "strategy"])
     assert partly.exit_code == 0 and "no document of cc under --kind/--years: left out" in partly.output
 
