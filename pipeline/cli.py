@@ -157,11 +157,18 @@ def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options:
               "(classify and build the matrix again)")
     for path in skipped:
         _flag("skipped", "yellow", f"{path}: not a PDF, text or HTML file ({path.suffix or 'no extension'})")
+    for path, first in result.duplicates:
+        _flag("skipped", "yellow", f"{path}: the same file as {first} (identical content), read once")
     if not files:
         _flag("error", "red", "nothing to read: no PDF, text or HTML file in the paths given "
               "(hidden files and folders, such as .DS_Store, are left out)")
     for err in result.errors:
         _flag("error", "red", f"{err.path}: {err.reason} ({err.stage})")
+    if options is not None and options.model_dump(exclude_unset=True, exclude={"doc_id", "source"}):
+        for doc in result.documents:
+            if doc.meta_source in ("manifest", "sidecar"):
+                _flag("note", "yellow", f"{doc.path}: --jurisdiction/--kind/--year/--title not applied: the "
+                      f"{doc.meta_source} describes this file ({doc.jurisdiction}, {doc.kind}, {doc.year or 'n.d.'})")
     unknown = [d.path for d in result.documents if d.meta_source == "unknown"]
     for path in unknown:
         _flag("warning", "yellow", f"{path}: metadata unknown (not in the manifest, no sidecar, no options)")
@@ -169,7 +176,8 @@ def _ingest(paths: Optional[list[Path]], out: Path, settings: Settings, options:
     console.print(
         f"ingested {len(result.documents)}/{len(files)} files ({pages} PDF pages) into "
         f"{len(result.passages)} passages in {seconds:.1f}s; {len(result.errors)} failed"
-        + (f", {len(skipped)} skipped (not PDF, text or HTML)" if skipped else "") + f" → {out}"
+        + (f", {len(skipped)} skipped (not PDF, text or HTML)" if skipped else "")
+        + (f", {len(result.duplicates)} duplicate file(s) read once" if result.duplicates else "") + f" → {out}"
     )
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MetaSource = Literal["manifest", "sidecar", "options", "unknown"]
 
@@ -59,6 +59,13 @@ class DocumentMeta(BaseModel):
     kind: str = "unknown"
     language: str | None = None
     source: Literal["manifest", "sidecar", "options", "unknown"] = "unknown"
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        """Codes are compared lower-cased everywhere (`--jurisdictions EE` finds `ee`), so they
+        are stored so: `--jurisdiction RU` must not make a document no filter can reach."""
+        return value.strip().lower()
 
 
 class Document(BaseModel):

@@ -32,6 +32,7 @@ class IngestResult:
     errors: list[FileError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     inputs: list[dict] = field(default_factory=list)
+    duplicates: list[tuple[Path, Path]] = field(default_factory=list)  # (file, the earlier file with its very bytes)
 
 
 def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -70,6 +71,7 @@ def ingest_batch(
     by_sha = manifest_by_sha(manifest)
     planned: list[tuple[Path, str | None, DocumentMeta | None, FileError | None]] = []
     seen_ids: set[str] = set()
+    first_with: dict[str, Path] = {}
     for path in paths:
         try:
             if not path.is_file():
@@ -79,6 +81,10 @@ def ingest_batch(
         except DdlensError as exc:
             planned.append((path, None, None, FileError(path=str(path), stage=exc.stage, reason=exc.reason)))
             continue
+        if sha in first_with:  # the same file twice (or a copy): read once, or every cell counts it twice
+            result.duplicates.append((path, first_with[sha]))
+            continue
+        first_with[sha] = path
         if meta.doc_id in seen_ids:
             meta = meta.model_copy(update={"doc_id": f"{meta.doc_id}-{sha[:8]}"})
         seen_ids.add(meta.doc_id)
@@ -147,6 +153,7 @@ def run_info(result: IngestResult, settings: Settings, versions: dict[str, str],
         "settings": {"pdf_backend": settings.pdf_backend, "max_passage_chars": settings.max_passage_chars},
         "inputs": result.inputs,
         "skipped": [str(p) for p in skipped],
+        "duplicates": [{"path": str(p), "same_as": str(first)} for p, first in result.duplicates],
         "counts": {
             "inputs": len(result.inputs),
             "documents": len(result.documents),

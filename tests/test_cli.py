@@ -182,3 +182,34 @@ def test_cli_help_shows_every_option_and_its_default():
     wide = runner.invoke(app, ["run", "--help"], terminal_width=200, env={"COLUMNS": "200"})
     assert "Files or folders. [default: (the fetched corpus)]" in wide.output
     assert "[default: (one per CPU core, at most 4)]" in wide.output and "[default: 0]" not in wide.output
+
+
+def test_cli_ingest_reads_a_file_given_twice_or_copied_once_and_says_so(tmp_path):
+    """Two copies of one act would double every count and every evidence list."""
+    path = tmp_path / "act.txt"
+    path.write_text(GOOD)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "copy.txt").write_text(GOOD)
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["ingest", str(path), str(path), str(tmp_path / "sub"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len((out / "documents.jsonl").read_text().splitlines()) == 1
+    text = " ".join(result.output.split())
+    assert f"{path}: the same file as {path} (identical content), read once" in text
+    assert "copy.txt: the same file as" in text and "2 duplicate file(s) read once" in text
+    info = json.loads((out / "run.json").read_text())
+    assert [d["same_as"] for d in info["duplicates"]] == [str(path), str(path)]
+
+
+def test_cli_ingest_stores_a_jurisdiction_lower_cased_and_says_when_options_do_not_apply(tmp_path, shared_corpus):
+    """`--jurisdiction RU` was stored as given but filtered lower-cased: no filter reached it.
+    Options never override the manifest: a file it describes keeps its metadata, and is named."""
+    path = tmp_path / "act.txt"
+    path.write_text(GOOD)
+    out = tmp_path / "run"
+    assert runner.invoke(app, ["ingest", str(path), "--out", str(out), "--jurisdiction", "RU"]).exit_code == 0
+    assert json.loads((out / "documents.jsonl").read_text())["jurisdiction"] == "ru"
+    known = shared_corpus / "ke-2018-computer-misuse-cybercrimes-act.txt"
+    result = runner.invoke(app, ["ingest", str(known), "--out", str(tmp_path / "run2"), "--kind", "strategy"])
+    assert result.exit_code == 0, result.output
+    assert "not applied: the manifest describes this file (ke, law, 2018)" in " ".join(result.output.split())
