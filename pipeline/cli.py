@@ -497,6 +497,7 @@ def matrix(
 
     Writes matrix.csv, matrix.json, matrix.xlsx, heatmap.png and report.html.
     """
+    from .matrix import failed_files
     from .matrix_files import OUTPUTS
 
     filters = _filters(kind, years, jurisdictions, min_score)
@@ -504,6 +505,10 @@ def matrix(
     with console.status("building the matrix…"):
         result = _write_matrix(data, filters, evidence, out)
     _print_levels(result)
+    failed = failed_files(run)
+    if failed:
+        _flag("caution", "yellow", f"{len(failed)} file(s) of this run could not be read and have no row: "
+              + "; ".join(f"{Path(str(f['path'])).name} ({f.get('reason', '')})" for f in failed))
     console.print(f"wrote {', '.join(OUTPUTS)} → {out or run}")
 
 

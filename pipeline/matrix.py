@@ -318,7 +318,9 @@ def check_filters(run: RunData, filters: Filters) -> None:
     codes = sorted({d["jurisdiction"] for d in documents})
     unknown = sorted((filters.jurisdictions or set()) - set(codes))
     if unknown:
-        raise DdlensError(run.folder, f"no documents for jurisdiction(s) {', '.join(unknown)} (this run has {', '.join(codes)})")
+        failed = failed_files(run.folder)
+        unread = f"; {len(failed)} file(s) could not be read, see errors.jsonl: {', '.join(Path(str(f['path'])).name for f in failed[:3])}" if failed else ""
+        raise DdlensError(run.folder, f"no documents for jurisdiction(s) {', '.join(unknown)} (this run has {', '.join(codes)}{unread})")
     if not documents:
         raise DdlensError(run.folder / "documents.jsonl", "the run holds no document: every file failed to ingest (see errors.jsonl)")
     if not any(filters.keeps(d) for d in documents):
@@ -376,17 +378,20 @@ def _verdict(level_a: str, level_b: str) -> str:
     return "only A" if a else "only B" if b else "neither"
 
 
-def _failure(folder: Path, doc_id: str) -> str:
-    """Why a document named like `doc_id` failed to ingest, from errors.jsonl, or ''."""
+def failed_files(folder: Path) -> list[dict]:
+    """The run's files that could not be read ({path, stage, reason}, from errors.jsonl): they
+    have no row in any matrix, which a reader must be told."""
     from .io import iter_jsonl
 
     errors = folder / "errors.jsonl"
     if not errors.is_file():
-        return ""
-    for _, row in iter_jsonl(errors, go_on=True):
-        if isinstance(row, dict) and Path(str(row.get("path", ""))).stem == doc_id:
-            return str(row.get("reason", ""))
-    return ""
+        return []
+    return [row for _, row in iter_jsonl(errors, go_on=True) if isinstance(row, dict) and row.get("path")]
+
+
+def _failure(folder: Path, doc_id: str) -> str:
+    """Why a document named like `doc_id` failed to ingest, from errors.jsonl, or ''."""
+    return next((str(row.get("reason", "")) for row in failed_files(folder) if Path(str(row["path"])).stem == doc_id), "")
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .export import write_csv, write_heatmap, write_json, write_xlsx
 from .io import MATRIX_FILES
-from .matrix import Filters, Matrix, RunData, coverage, untagged_elements
+from .matrix import Filters, Matrix, RunData, coverage, failed_files, untagged_elements
 from .report import write_report
 from .train import read_card
 
@@ -30,6 +30,7 @@ def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filter
     write_heatmap(matrix, out / "heatmap.png", title=f"Due diligence coverage ({run.model} model)")
     info_path = run.folder / "run.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+    info["not_read"] = failed_files(run.folder)
     # each document's `top` strongest passages hold each jurisdiction's `top` strongest, so the
     # report's cells (folded from documents in the page) show the evidence matrix.json shows
     write_report(coverage(run, filters, by="doc_id", top=top), out / "report.html", card, info, top)

@@ -95,6 +95,7 @@ def _method(matrix: Matrix, card: dict, run_info: dict, n_jurisdictions: int, ki
 (recitals, articles, paragraphs, points; sections of strategies). Binding kinds:
 {esc(', '.join(sorted(BINDING_KINDS)))}; every other kind counts as policy.
 {esc('Filters: ' + filters + '.') if filters != 'none' else ''}</p>
+{_not_read(run_info.get('not_read') or [])}
 <p><b>Classifier.</b> Model <code>{esc(str(card.get('name') or matrix.model))}</code>, trained
 on {esc(str(card.get('n_train') or 'n/a'))} hand-labelled passages (label scheme
 v{esc(str(card.get('scheme_version') or '?'))}). Grouped {esc(str(card.get('cv_folds') or '?'))}-fold
@@ -116,6 +117,17 @@ lists the passages behind it, strongest first (by level, then score).</p>
 <p class="muted">ddlens {esc(__version__)} · generated {generated}
 {esc('· run ' + str(run_info.get('created', ''))) if run_info.get('created') else ''}</p>
 """
+
+
+def _not_read(failed: list[dict]) -> str:
+    """Files of the run that could not be read have no row: the reader must not take a missing
+    jurisdiction for one that was read and found wanting."""
+    if not failed:
+        return ""
+    items = "".join(f"<li>{html.escape(Path(str(f['path'])).name)}: {html.escape(str(f.get('reason', '')))}</li>"
+                    for f in failed)
+    return (f'<p class="warn"><b>Not read.</b> {len(failed)} file{"s" if len(failed) != 1 else ""} of this run could not be '
+            f"read and have no row in the matrix (errors.jsonl):</p><ul class=\"small\">{items}</ul>")
 
 
 _TEMPLATE = """<!DOCTYPE html>

@@ -395,3 +395,17 @@ def test_report_says_how_far_each_element_can_be_trusted(run_dir):
     card["metrics"]["by_document"] = {"per_label": {"risk_assessment": {"f1": 0.92}, "good_faith": {"f1": 0.0}}}
     rows = render_report(coverage(load_run(run_dir), by="doc_id"), card).split("<th>threshold</th></tr></thead>", 1)[1]
     assert "<td>0.692</td><td>0.920</td><td>705</td>" in rows.split("</tbody>", 1)[0]
+
+
+def test_files_that_could_not_be_read_are_named_where_their_row_is_missing(run_dir):
+    """A jurisdiction whose only file failed (a scan needing OCR) must not vanish without a word."""
+    write_jsonl(run_dir / "errors.jsonl", [{"path": "/corpus/dd-2012-strategy.pdf", "stage": "ingest",
+                                            "reason": "garbled text layer; needs OCR"}])
+    result = runner.invoke(app, ["matrix", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    assert "1 file(s) of this run could not be read and have no row: dd-2012-strategy.pdf (garbled text layer; needs OCR)" \
+        in " ".join(result.output.split())
+    page = (run_dir / "report.html").read_text()
+    assert "<b>Not read.</b> 1 file of this run could not be read" in page and "dd-2012-strategy.pdf: garbled" in page
+    missing = runner.invoke(app, ["compare", str(run_dir), "dd", "aa"])
+    assert missing.exit_code == 1 and "could not be read, see errors.jsonl: dd-2012-strategy.pdf" in " ".join(missing.output.split())
