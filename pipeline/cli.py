@@ -460,13 +460,16 @@ _KIND = typer.Option(None, "--kind", help="Document kinds, comma-separated (law,
 _YEARS = typer.Option(None, "--years", help="Years of the documents: 2015-2024, or one year.")
 _JURISDICTIONS = typer.Option(None, "--jurisdictions", help="Jurisdiction codes, comma-separated: ee,fi,eu.")
 _MIN_SCORE = typer.Option(0.0, "--min-score", help="Count a passage only if its element score reaches this (0-1).")
+_BEARER = typer.Option(None, "--bearer", help="Count only passages whose duty this bearer owes: state, operator, other "
+                       "(comma-separated for several). `--kind binding --bearer operator`: what laws ask of operators.")
 
 
-def _filters(kind: Optional[str], years: Optional[str], jurisdictions: Optional[str], min_score: float):
+def _filters(kind: Optional[str], years: Optional[str], jurisdictions: Optional[str], min_score: float,
+             bearer: Optional[str] = None):
     from .matrix import parse_filters
 
     try:
-        return parse_filters(kind, years, jurisdictions, min_score)
+        return parse_filters(kind, years, jurisdictions, min_score, bearer)
     except ValueError as exc:
         _fail(exc)
 
@@ -489,7 +492,7 @@ def _load_run(run: Path):
 def matrix(
     run: Path = typer.Argument(Settings().default_run, help="A classified run folder."),
     kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, jurisdictions: Optional[str] = _JURISDICTIONS,
-    min_score: float = _MIN_SCORE,
+    min_score: float = _MIN_SCORE, bearer: Optional[str] = _BEARER,
     evidence: int = typer.Option(5, min=1, help="Evidence passages kept per cell."),
     out: Optional[Path] = typer.Option(None, help="Folder for the files.", show_default="the run folder"),
 ) -> None:
@@ -500,7 +503,7 @@ def matrix(
     from .matrix import failed_files
     from .matrix_files import OUTPUTS
 
-    filters = _filters(kind, years, jurisdictions, min_score)
+    filters = _filters(kind, years, jurisdictions, min_score, bearer)
     data = _load_run(run)
     with console.status("building the matrix…"):
         result = _write_matrix(data, filters, evidence, out)
@@ -570,6 +573,7 @@ def compare(
     run: Path = typer.Argument(..., help="A classified run folder."),
     jurisdictions: list[str] = typer.Argument(..., help="Jurisdiction codes: ee fi eu … (or ee,fi,eu)."),
     kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, min_score: float = _MIN_SCORE,
+    bearer: Optional[str] = _BEARER,
     as_json: bool = typer.Option(False, "--json", help="Print the cells and their evidence as JSON."),
 ) -> None:
     """Jurisdictions side by side, element by element, with their best evidence."""
@@ -578,7 +582,7 @@ def compare(
     from .matrix import compare as compare_
     from .matrix import split_codes
 
-    filters = _filters(kind, years, None, min_score)
+    filters = _filters(kind, years, None, min_score, bearer)
     data = _load_run(run)
     try:
         result = compare_(data, jurisdictions, filters)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .cite import cite_pages, cite_passage
@@ -103,6 +103,8 @@ class Filters:
     years: tuple[int, int] | None = None
     jurisdictions: frozenset[str] | None = None
     min_score: float = 0.0
+    # only passages whose predicted bearer is one of these count: "which laws bind operators"
+    bearers: frozenset[str] | None = None
 
     def keeps(self, doc: dict) -> bool:
         if self.kinds is not None and not (doc["kind"] in self.kinds or _kind_group(doc["kind"]) in self.kinds):
@@ -114,13 +116,14 @@ class Filters:
     def describe(self) -> dict:
         return {"kinds": sorted(self.kinds) if self.kinds else None, "years": list(self.years) if self.years else None,
                 "jurisdictions": sorted(self.jurisdictions) if self.jurisdictions else None,
-                "min_score": self.min_score}
+                "min_score": self.min_score, "bearers": sorted(self.bearers) if self.bearers else None}
 
 
 def parse_filters(kind: str | None = None, years: str | None = None, jurisdictions: str | None = None,
-                  min_score: float = 0.0) -> Filters:
+                  min_score: float = 0.0, bearer: str | None = None) -> Filters:
     """Command-line strings → Filters: `--kind law,directive` (or the groups `binding`,
-    `non-binding`), `--years 2015-2024` (or one year), `--jurisdictions ee,fi,eu`."""
+    `non-binding`), `--years 2015-2024` (or one year), `--jurisdictions ee,fi,eu`,
+    `--bearer operator` (or `state,operator`)."""
     span = None
     if years:
         match = re.fullmatch(r"\s*(\d{4})\s*(?:[-–:]\s*(\d{4})\s*)?", years)
@@ -130,7 +133,12 @@ def parse_filters(kind: str | None = None, years: str | None = None, jurisdictio
         span = (min(low, high), max(low, high))
     if not 0.0 <= min_score <= 1.0:
         raise ValueError(f"--min-score {min_score}: expected a score between 0 and 1")
-    return Filters(kinds=_split(kind), years=span, jurisdictions=_split(jurisdictions), min_score=min_score)
+    bearers = _split(bearer)
+    unknown = sorted((bearers or set()) - set(load_scheme().bearer))
+    if unknown:
+        raise ValueError(f"--bearer {', '.join(unknown)}: expected one of {', '.join(load_scheme().bearer)}")
+    return Filters(kinds=_split(kind), years=span, jurisdictions=_split(jurisdictions), min_score=min_score,
+                   bearers=bearers)
 
 
 def _split(value: str | None) -> frozenset[str] | None:
@@ -205,7 +213,7 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
         prediction = run.predictions[passage.id]
         for element in prediction.elements:
             score = prediction.scores.get(element, 0.0)
-            if score < filters.min_score:
+            if score < filters.min_score or (filters.bearers is not None and prediction.bearer not in filters.bearers):
                 continue
             text = passage.text if not passage.context else f"{passage.context} … {passage.text}"
             out.append(Evidence(
@@ -303,6 +311,8 @@ def describe_filters(filters: Filters) -> str:
         parts.append("jurisdictions " + ", ".join(sorted(filters.jurisdictions)))
     if filters.min_score:
         parts.append(f"score at least {filters.min_score:g}")
+    if filters.bearers:
+        parts.append("duties borne by " + " or ".join(sorted(filters.bearers)))
     return "; ".join(parts) or "none"
 
 
@@ -364,7 +374,7 @@ def compare(run: RunData, jurisdictions: list[str], filters: Filters = Filters()
     """Any number of jurisdictions side by side (in the order given; `ee,fi` is read as two);
     one that the kind or years leave without documents is left out (the caller names it)."""
     wanted = split_codes(jurisdictions)
-    matrix = coverage(run, Filters(filters.kinds, filters.years, frozenset(wanted), filters.min_score), top=top)
+    matrix = coverage(run, replace(filters, jurisdictions=frozenset(wanted)), top=top)
     matrix.groups = [j for j in wanted if j in matrix.groups]
     return matrix
 

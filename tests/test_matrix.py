@@ -409,3 +409,20 @@ def test_files_that_could_not_be_read_are_named_where_their_row_is_missing(run_d
     assert "<b>Not read.</b> 1 file of this run could not be read" in page and "dd-2012-strategy.pdf: garbled" in page
     missing = runner.invoke(app, ["compare", str(run_dir), "dd", "aa"])
     assert missing.exit_code == 1 and "could not be read, see errors.jsonl: dd-2012-strategy.pdf" in " ".join(missing.output.split())
+
+
+def test_bearer_filter_keeps_only_the_duties_that_bearer_owes(run_dir):
+    """"Which laws bind operators to assess risks?" needs the cells read from operators' duties alone."""
+    run = load_run(run_dir)
+    operators = coverage(run, parse_filters(kind="binding", bearer="operator"))
+    cell = operators.cell("aa", "risk_assessment")
+    assert [e.passage_id for e in cell.evidence] == ["aa-law:1"] and cell.level == "law:result"
+    assert operators.cell("cc", "necessary_measures").n_passages == 2
+    state = coverage(run, parse_filters(bearer="state"))
+    assert [e.passage_id for e in state.cell("aa", "risk_assessment").evidence] == ["aa-law:2"]
+    assert state.cell("cc", "necessary_measures").level == "absent"
+    with pytest.raises(ValueError, match="--bearer operators: expected one of state, operator, other, none"):
+        parse_filters(bearer="operators")
+    result = runner.invoke(app, ["compare", str(run_dir), "aa", "cc", "--bearer", "operator", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["filters"]["bearers"] == ["operator"]
