@@ -35,8 +35,11 @@ _CW_SECTION = re.compile(r"^(\d+[A-Z]{0,2})\.\s?[—–-]\s?(\S.*)$", re.S)
 _CW_PLAIN = re.compile(r"^(\d+[A-Z]{0,2})\.\s+([A-Z“\"(].*)$", re.S)
 # an act's own contents list ("ARRANGEMENT OF SECTIONS" then "53. Duty to report…" lines), read
 # past until the first line that is not one: taken for sections, its lines became evidence
-_ARRANGEMENT = re.compile(r"^(?:ARRANGEMENT OF SECTIONS|TABLE OF CONTENTS|CONTENTS)\b")
-_CONTENTS_LINE = re.compile(r"^(?:\d+[A-Z]{0,2}\.\s+.{0,240}[^.;:,]|(?:PART|Part|SCHEDULE|Schedule)\b.{0,240}[^.;:,]|SECTION|\S{1,10})$")
+_ARRANGEMENT = re.compile(r"^(?:ARRANGEMENT OF SECTIONS|TABLE OF CONTENTS|CONTENTS)\b", re.I)
+# a contents page's lines: "12. Title" or "12 Title" (Singapore's), parts, schedules ("FIRST
+# SCHEDULE Essential services"), and short title-case entries ("Long Title", "Enacting Formula")
+_CONTENTS_LINE = re.compile(r"^(?:\d+[A-Z]{0,2}\.?\s+.{0,240}(?:[^.;:,]|\betc\.)|(?:[A-Z]+ )?(?:PART|Part|SCHEDULE|Schedule)\b.{0,240}[^.;:,]"
+                            r"|SECTION|\S{1,10}|[A-Z][a-z]+(?: [A-Z][a-z]+){0,3})$")
 # "53. (1) An owner…": a number straight before subsection (1) opens a section, whatever precedes
 _CW_FIRST_SUBSECTION = re.compile(r"^\d+[A-Z]{0,2}\.\s+\(1\)\s")
 _CW_TITLED = re.compile(r"^(\d+[A-Z]{0,2})\.\s+([A-Z][^.;:]{2,119})$")

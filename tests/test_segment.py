@@ -193,3 +193,14 @@ def test_segment_sections_with_number_title_and_text_on_one_line(corpus_passages
     assert by_id["ph-2012-cybercrime-prevention-act:chii.s6"].text.startswith("All crimes defined")  # no title
     sections = [p.path[1] for p in by_id.values() if len(p.path) > 1 and p.path[1].startswith("Section")]
     assert [f"Section {n}" for n in range(1, 32)] == list(dict.fromkeys(sections))
+
+
+def test_segment_reads_past_a_contents_page_whose_entries_carry_no_full_stop(corpus_passages):
+    """Singapore's act opens with "Table of Contents" and entries like "15 Cybersecurity audits
+    and risk assessments …": as passages they became an act's strongest risk-assessment evidence."""
+    passages = corpus_passages("sg-2018-cybersecurity-act.pdf")
+    texts = {p.text for p in passages}
+    assert "15 Cybersecurity audits and risk assessments of critical information infrastructure" not in texts
+    assert not any(t.startswith(("14 Duty to report", "Table of Contents", "FIRST SCHEDULE Essential")) for t in texts)
+    audits = [p for p in passages if p.path[-2:] == ["Section 15", "1"]]
+    assert audits and audits[0].text.startswith("15.—(1) The owner of a critical information infrastructure must")
