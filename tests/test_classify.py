@@ -88,13 +88,25 @@ def test_linear_credits_the_passage_before_its_title_and_its_part(framed_linear)
         if term.startswith("(part: "):
             assert re.fullmatch(r"\(part: article\)( .+)?", term), term
         elif term.startswith("cue: "):
-            cue = term[5:].split(" (")[0]
+            cue, _, words = term[5:].split(" (")[0].partition(' "')
             assert term.endswith("title)") == (cue not in own_cues), term  # "(title)", "(no harm, title)"
+            assert not words or words.rstrip('"').lower() in (own.lower() if cue in own_cues else title.lower()), term
         elif term.endswith(" (title)"):
             assert term[:-8] in title.lower(), term  # "⟦secu" is the title's even though "security" is the text's too
         elif not term.startswith("rules' ") and not term.endswith(" (title, text)"):
             assert term in own_grams, term
     assert any(t.startswith("cue: risk assessment") and t.endswith("title)") for t in terms)
+
+
+def test_a_cue_says_the_words_it_fired_on_where_its_name_is_not_them():
+    """"cue: at least every" on a fine of "10 per cent of its annual turnover" sent a reader
+    looking for words the passage does not hold: the words that fired are quoted."""
+    from pipeline.models.rules import CueIndex
+
+    text = "A licensee commits an offence and is liable to a fine not exceeding 10 per cent of its annual turnover."
+    found = CueIndex().matches(text)
+    assert found[("continuous_obligation", "at least every")] == "annual"
+    assert list(found) == CueIndex().fired(text)
 
 
 def test_linear_explains_a_refit_in_its_new_features(small_gold):

@@ -80,10 +80,11 @@ class LinearClassifier(HeadsClassifier):
 
     def _reasons(self, text: str, X, top: int) -> dict[str, list[str]]:
         names, n_words = self._names
-        own_cues = set(self._rules.fired(unframe(text)[1]))
-        cues: dict[str, list[tuple[str, str]]] = {}  # element → (cue, "title" where it fired only there)
-        for element, cue in self._rules.fired(text):
-            cues.setdefault(element, []).append((cue, "" if (element, cue) in own_cues else "title"))
+        own_cues = self._rules.matches(unframe(text)[1])
+        cues: dict[str, list[tuple[str, str, str]]] = {}  # element → (cue, "title" where it fired only there, words)
+        for (element, cue), words in self._rules.matches(text).items():
+            in_text = (element, cue) in own_cues
+            cues.setdefault(element, []).append((cue, "" if in_text else "title", own_cues.get((element, cue), words)))
         heads = [f"modality: {m}" for m in self.modality_classes_] + [f"bearer: {b}" for b in self.bearer_classes_]
         reader = _Terms(text.lower(), names, n_words, self.classes_, heads, cues)
         out: dict[str, list[str]] = {}
@@ -141,7 +142,7 @@ class _Terms:
     then in the part marker, so a word the passage holds is never credited to its frame."""
 
     def __init__(self, framed: str, names: np.ndarray, n_words: int, elements: tuple[str, ...],
-                 heads: list[str], cues: dict[str, list[tuple[str, str]]]) -> None:
+                 heads: list[str], cues: dict[str, list[tuple[str, str, str]]]) -> None:
         self.names, self.n_words, self.elements, self.heads, self.cues = names, n_words, elements, heads, cues
         self.part, own = unframe(framed)
         title = framed[: len(framed) - len(own)].removeprefix(f"part_{self.part} " if self.part else "")
@@ -185,9 +186,10 @@ class _Terms:
             of = self.elements[column]
             other = "" if of == element else of.replace("_", " ")
             terms = []
-            for cue, title in self.cues.get(of, []):
+            for cue, title, words in self.cues.get(of, []):
                 qualifiers = ", ".join(q for q in (other, title) if q)
-                terms.append(f"cue: {cue}" + (f" ({qualifiers})" if qualifiers else ""))
+                said = f' "{words}"' if words.lower() != cue else ""  # the words that fired, where the name is not them
+                terms.append(f"cue: {cue}{said}" + (f" ({qualifiers})" if qualifiers else ""))
             return terms
         return [f"rules' {self.heads[column - len(self.elements)]}"]
 

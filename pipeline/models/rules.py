@@ -194,6 +194,11 @@ class CueIndex:
         """(element, cue) pairs whose pattern occurs in the text, in the order they first
         match (then the cue table's): the words are a set, whose order changes from one
         process to the next, and explanations list the cues in this order."""
+        return list(self.matches(text))
+
+    def matches(self, text: str) -> dict[tuple[str, str], str]:
+        """(element, cue) → the words its pattern first matched, in `fired`'s order: a cue's
+        name alone can mislead ("at least every" fires on "annual turnover")."""
         low = text.lower()
         words = set(self._WORD.findall(low))
         if not words <= self._seen:
@@ -205,9 +210,9 @@ class CueIndex:
             for key in self._starts[word]:
                 if at < first.get(key, at + 1):
                     first[key] = at
-        found = ((match.start(), self._rank[key], key) for key, at in first.items()
+        found = ((match.start(), self._rank[key], key, text[match.start():match.end()]) for key, at in first.items()
                  if (match := self.patterns[key].search(low, at)))
-        return [key for *_, key in sorted(found)]
+        return {key: words for *_, key, words in sorted(found)}
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Element scores (texts × elements) with the rules tier's cues and default weights, over
