@@ -257,7 +257,7 @@ def _structure(doc: Document) -> list[_Unit]:
             match = _PARAGRAPH.match(text)
             point = _POINT.match(text)
             if point and current is not None and not (match and match.group(1)):
-                current.add_point(f"({point.group(1)})", block)
+                current.add_point(_point_label(current, point.group(1)), block)
                 continue
             if match and match.group(1) and current is not None and current.points and _plain_points(current):
                 current.points[-1][1].append(block)  # "1." under "a)": a sub-point (Slovak style)
@@ -312,6 +312,24 @@ def _inline_subsections(block: Block) -> list[Block]:
                                                     "char_end": block.char_start + start + len(piece)}
         parts.append(block.model_copy(update={"text": piece, **span}))
     return parts
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10, "xi": 11, "xii": 12}
+
+
+def _point_label(unit: _Unit, token: str) -> str:
+    """"(iv)" under "(d)" is point (d)(iv), labelled "(d) (iv)" (two path levels): read flat, NIS2's
+    Article 23(4)(d)(iv) was cited "Article 23(4)(iv)". A roman run starts at "(i)" right
+    after a letter point other than "(h)" (where "(i)" is the next letter) and goes on in order."""
+    if token not in _ROMAN or not unit.points:
+        return f"({token})"
+    last = unit.points[-1][0]
+    parent, _, sub = last.partition(" ")
+    if not re.fullmatch(r"\([a-z]{1,2}\)", parent):
+        return f"({token})"
+    if sub:
+        return f"{parent} ({token})" if _ROMAN.get(sub.strip("()"), 0) + 1 == _ROMAN[token] else f"({token})"
+    return f"{parent} ({token})" if token == "i" and parent != "(h)" else f"({token})"
 
 
 def _tail(block: Block, text: str) -> Block:
@@ -460,17 +478,28 @@ def _split_long(unit: _Unit, max_chars: int, language: str):
         return
     lead = " ".join(b.text for b in lead_blocks)
     yield from _by_sentence(unit.path, unit.kind, lead_blocks, lead, max_chars, language)
-    lead = lead if len(lead) <= _CONTEXT_MAX else f"{lead[:_CONTEXT_MAX // 2]} … {lead[-_CONTEXT_MAX // 2:]}"
+    lead = _clip_context(lead)
     introduces = lead.rstrip().endswith((":", "—", "-"))
     counters = {"•": 0, "": 1}
+    parents: dict[str, str] = {}  # a point's text, the lead-in of its sub-points
     for label, blocks in pieces:
         if label in counters:
             counters[label] += 1
             label = f"bullet {counters[label]}" if label == "•" else f"subpara {counters[label]}"
         kind = "subparagraph" if label.startswith("subpara") else "point"
+        text = " ".join(b.text for b in blocks)
+        parent, _, sub = label.partition(" ") if label.startswith("(") else (label, "", "")
+        parents.setdefault(parent, text)
         context = lead if kind == "point" or introduces else None
-        pieces_out = _by_sentence(unit.path + [label], kind, blocks, " ".join(b.text for b in blocks), max_chars, language)
+        if sub and parent in parents:
+            context = _clip_context(f"{lead} … {parents[parent]}")
+        pieces_out = _by_sentence(unit.path + label.split(" ") if sub else unit.path + [label], kind, blocks, text,
+                                  max_chars, language)
         yield from ((path, kind_, blocks_, text, context) for path, kind_, blocks_, text, _ in pieces_out)
+
+
+def _clip_context(lead: str) -> str:
+    return lead if len(lead) <= _CONTEXT_MAX else f"{lead[:_CONTEXT_MAX // 2]} … {lead[-_CONTEXT_MAX // 2:]}"
 
 
 def _by_sentence(path: list[str], kind: str, blocks: list[Block], text: str, max_chars: int, language: str):

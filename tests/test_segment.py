@@ -204,3 +204,20 @@ def test_segment_reads_past_a_contents_page_whose_entries_carry_no_full_stop(cor
     assert not any(t.startswith(("14 Duty to report", "Table of Contents", "FIRST SCHEDULE Essential")) for t in texts)
     audits = [p for p in passages if p.path[-2:] == ["Section 15", "1"]]
     assert audits and audits[0].text.startswith("15.—(1) The owner of a critical information infrastructure must")
+
+
+def test_segment_roman_points_under_a_letter_point_keep_their_parent(corpus_passages):
+    """NIS2 Article 23(4)(d)(iv) was cited "Article 23(4)(iv)" with paragraph 4's lead-in only."""
+    from pipeline.cite import cite_passage
+
+    by_id = {p.id: p for p in corpus_passages("eu-2022-nis2-directive.txt")}
+    cross_border = by_id["eu-2022-nis2-directive:art23.4.d.iv"]
+    assert cite_passage(cross_border) == "Article 23(4)(d)(iv)"
+    assert cross_border.context.endswith("(d) a final report not later than one month after the submission of the "
+                                         "incident notification under point (b), including the following:")
+    assert cite_passage(by_id["eu-2022-nis2-directive:art23.4.e"]) == "Article 23(4)(e)"  # back to the letters
+    assert "eu-2022-nis2-directive:art15.3.j.v" in by_id
+    # "(i)" after "(h)" is the letter i, and may have its own roman points: Singapore's s 2(1)(i)(ii)
+    sg = {p.id: p for p in corpus_passages("sg-2018-cybersecurity-act.pdf")}
+    assert cite_passage(sg["sg-2018-cybersecurity-act:pt1.s2.1.i"]).endswith("2(1)(i)")
+    assert cite_passage(sg["sg-2018-cybersecurity-act:pt1.s2.1.i.ii"]).endswith("2(1)(i)(ii)")
