@@ -87,7 +87,7 @@ def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backe
     count: int | None = None
     printed: dict[int, int] | None = None
     if fmt == "pdf":
-        blocks, warnings, count, printed = _ingest_pdf(path, backend, pages)
+        blocks, warnings, count, printed = _ingest_pdf(path, backend, pages, margin_notes=meta.kind in BINDING_KINDS)
     else:
         raw = _read_text(path)
         if fmt == "html":
@@ -118,8 +118,10 @@ def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backe
     )
 
 
-def _ingest_pdf(path: Path, backend: str, wanted: tuple[int, int] | None = None
+def _ingest_pdf(path: Path, backend: str, wanted: tuple[int, int] | None = None, margin_notes: bool = False
                 ) -> tuple[list[Block], list[str], int, dict[int, int]]:
+    """`margin_notes`: the document is legislation, whose sections may carry notes set in the
+    margin (layout.split_margin_notes); guides' tables in small type are not to be read so."""
     try:
         count, page_iter = read_pdf(path, backend)
         first, last = wanted or (1, count)
@@ -143,7 +145,7 @@ def _ingest_pdf(path: Path, backend: str, wanted: tuple[int, int] | None = None
     warnings = [f"page {p.number} has no text layer (image only)" for p in pages if not p.lines]
     if (first, last) != (1, count):
         warnings.append(f"pages {first}-{last} of {count} read, as the manifest says: the others hold another document")
-    blocks, clean_warnings = clean_pages(pages)
+    blocks, clean_warnings = clean_pages(pages, margin_notes)
     return blocks, warnings + clean_warnings, count, printed_page_numbers(pages)
 
 

@@ -33,8 +33,9 @@ from .text import (
 MARGIN = 0.11  # share of page height searched for running headers and footers
 _LIST_START = re.compile(
     r"^(?:[•▪●◦‣∙·\-–—*]\s|\(?[a-z]{1,3}\)\s|\(?\d{1,3}[.)]\s|\d+(?:\.\d+)+\.?\s|"
-    r"(?:Article|Section|Chapter|Part|Annex|§)\s)",
+    r"(?:Article|Section|Chapter|Part|Annex|ARTICLE|SECTION|CHAPTER|PART|ANNEX|§)\s)",
 )
+_UNIT_START = re.compile(r"^(?:\d+[A-Z]{0,2}\.|\(\d+[A-Za-z]?\)|(?:PART|Part|CHAPTER|Chapter|SCHEDULE|Schedule)\s)")
 _FOOTNOTE_START = re.compile(r"^(?:(\d{1,3})|[*†‡¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[(\d+)\])(?:\s?\S|$)")
 _TERMINAL = (".", ":", ";", "?", "!", "”", '"', ")")
 
@@ -50,8 +51,9 @@ class _PLine:
     page_width: float
 
 
-def clean_pages(pages: Sequence[PageLines]) -> tuple[list[Block], list[str]]:
-    """Run every cleaning step over a document's pages; return blocks and warnings."""
+def clean_pages(pages: Sequence[PageLines], margin_notes: bool = False) -> tuple[list[Block], list[str]]:
+    """Run every cleaning step over a document's pages; return blocks and warnings. With
+    `margin_notes` (legislation), notes in the margin are set apart from the body."""
     plines = [
         _PLine(p.number, ln, rejoin_letter_spaced(normalize_unicode(ln.text)), p.height, p.width)
         for p in pages
@@ -70,7 +72,11 @@ def clean_pages(pages: Sequence[PageLines]) -> tuple[list[Block], list[str]]:
     for number in sorted(by_page):
         body, notes = split_footnotes(drop_contents_entries(by_page[number]), body_size)
         footnotes.extend(_footnote_blocks(notes, number, vocab))
-        blocks.extend(_paragraphs(order_columns(body), body_size, vocab))
+        body, margin = split_margin_notes(body, body_size) if margin_notes else (body, [])
+        body, asides = place_margin_notes(order_columns(body), margin, body_size)
+        blocks.extend(_paragraphs(body, body_size, vocab))
+        footnotes.extend(Block(text=join_lines((pl.text for pl in group), vocab), kind=BlockKind.footnote, page=number)
+                         for group in asides)
     blocks = join_across_pages(blocks)
     warnings = [f"dropped {dropped} running header/footer or page-number lines"] if dropped else []
     return blocks + footnotes, warnings
@@ -183,6 +189,60 @@ def split_footnotes(lines: list[_PLine], body_size: float) -> tuple[list[_PLine]
     if any(_FOOTNOTE_START.match(pl.text) for pl in ordered[start : start + 2]):
         return ordered[:start], ordered[start:]
     return ordered, []
+
+
+def split_margin_notes(lines: list[_PLine], body_size: float) -> tuple[list[_PLine], list[_PLine]]:
+    """Split off marginal notes: lines in type clearly smaller than the body's standing wholly
+    beside the body's column (Commonwealth acts print each section's title so). A page needs
+    a few body lines to know its column."""
+    body = [pl for pl in lines if abs(pl.line.height - body_size) <= 0.18 * body_size]
+    # the column's edges: where three or more body lines start or end (a page number, a
+    # signature or a centred heading beyond them does not widen it)
+    starts, ends = Counter(round(pl.line.x0) for pl in body), Counter(round(pl.line.x1) for pl in body)
+    edges = [x for x, n in starts.items() if n >= 3], [x for x, n in ends.items() if n >= 3]
+    if not edges[0] or not edges[1]:
+        return lines, []
+    left, right = min(edges[0]), max(edges[1])
+    notes = [pl for pl in lines if pl.line.height < 0.86 * body_size and (pl.line.x1 <= left - 2 or pl.line.x0 >= right + 2)]
+    if not notes:
+        return lines, []
+    kept = [pl for pl in lines if pl not in notes]
+    return kept, notes
+
+
+def place_margin_notes(lines: list[_PLine], notes: list[_PLine], body_size: float
+                       ) -> tuple[list[_PLine], list[list[_PLine]]]:
+    """Each marginal note (its lines joined by nearness) beside the line that opens a section
+    or subsection goes just before that line, as a paragraph of its own (its smaller type
+    parts it from the body): where segmentation reads a section's title. A note beside any
+    other line ("Cap. 08:06" beside a cited act) is returned apart, to be kept as a note."""
+    if not notes:
+        return lines, []
+    groups: list[list[_PLine]] = []
+    for pl in sorted(notes, key=lambda q: q.line.top):
+        # a note's lines follow at their type's pitch; a wider step starts the next section's note
+        if groups and pl.line.top - groups[-1][-1].line.top < 0.8 * pl.line.height:
+            groups[-1].append(pl)
+        else:
+            groups.append([pl])
+    out, asides = list(lines), []
+    for group in reversed(groups):
+        at = _beside(out, group[0].line, body_size)
+        if at < len(out) and not _UNIT_START.match(out[at].text):
+            asides.insert(0, group)
+            continue
+        out[at:at] = group
+    return out, asides
+
+
+def _beside(lines: list[_PLine], note: Line, body_size: float) -> int:
+    """The index of the body line a note's first line stands level with: the one whose
+    baseline is nearest (type of another size has another box), else the first below it."""
+    level = [(abs(pl.line.baseline - note.baseline), i) for i, pl in enumerate(lines)
+             if note.baseline is not None and pl.line.baseline is not None]
+    if level and min(level)[0] < 0.5 * body_size:
+        return min(level)[1]
+    return next((i for i, pl in enumerate(lines) if pl.line.top >= note.top - 1), len(lines))
 
 
 def reading_rows(lines: list[_PLine]) -> list[_PLine]:

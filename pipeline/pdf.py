@@ -8,6 +8,7 @@ these boxes, so both feed the same cleaning. Coordinates are PDF points from the
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ class Line:
     x1: float
     bottom: float
     bold: bool = False
+    baseline: float | None = None  # of its first glyph, from the page top (pdfium): lines in other type sizes align by it
 
     @property
     def height(self) -> float:
@@ -96,7 +98,6 @@ def _pdfium_lines(textpage, page_height: float, page_width: float) -> tuple[Line
     holds both columns. One look at a narrow strip down the page's middle tells whether the
     page has a gutter; only then are lines split at the gap that crosses it.
     """
-    import pypdfium2.raw as pdfium_c
 
     text = textpage.get_text_range()
     gutter = _find_gutter(textpage, page_height, page_width, text.count("\r\n") + 1)
@@ -110,18 +111,25 @@ def _pdfium_lines(textpage, page_height: float, page_width: float) -> tuple[Line
             spans = [(first, last)]
             if gutter is not None:
                 spans = _split_at_gutter(textpage, first, last, gutter)
-            for a, b in spans:
-                boxes = [textpage.get_charbox(i, loose=True) for i in (a, (a + b) // 2, b)]
-                # the median glyph box of first, middle and last: a superscript note mark or
-                # an oversized generated glyph (PDFium's U+FFFE) at one end must not set the size
-                y0, y1 = sorted(((bx[1], bx[3]) for bx in boxes), key=lambda yy: yy[1] - yy[0])[1]
-                weight = pdfium_c.FPDFText_GetFontWeight(textpage, a)
-                out.append(
-                    Line(text[a : b + 1].strip(), min(boxes[0][0], boxes[2][0]), page_height - y1,
-                         max(boxes[0][2], boxes[2][2]), page_height - y0, bold=weight >= 600)
-                )
+            out.extend(_line(textpage, text, page_height, a, b) for a, b in spans)
         pos += len(raw) + 2
     return tuple(out)
+
+
+def _line(textpage, text: str, page_height: float, a: int, b: int) -> Line:
+    """The line of chars a..b; its box spans its first and last glyph."""
+    import pypdfium2.raw as pdfium_c
+
+    boxes = [textpage.get_charbox(i, loose=True) for i in (a, (a + b) // 2, b)]
+    # the median glyph box of first, middle and last: a superscript note mark or
+    # an oversized generated glyph (PDFium's U+FFFE) at one end must not set the size
+    y0, y1 = sorted(((bx[1], bx[3]) for bx in boxes), key=lambda yy: yy[1] - yy[0])[1]
+    weight = pdfium_c.FPDFText_GetFontWeight(textpage, a)
+    x, y = ctypes.c_double(), ctypes.c_double()
+    found = pdfium_c.FPDFText_GetCharOrigin(textpage, a, ctypes.byref(x), ctypes.byref(y))
+    return Line(text[a : b + 1].strip(), min(boxes[0][0], boxes[2][0]), page_height - y1,
+                max(boxes[0][2], boxes[2][2]), page_height - y0, bold=weight >= 600,
+                baseline=page_height - y.value if found else None)
 
 
 def _find_gutter(textpage, page_height: float, page_width: float, n_lines: int) -> tuple[float, float] | None:

@@ -49,6 +49,7 @@ _NUMBERED_HEADING = re.compile(r"^((?:\d+\.)*\d+)\.?\s+(\S.{0,150})$", re.S)
 _RUN_IN_SECTION = re.compile(
     r"^(?:Section|SECTION|Sec\.)\s*(\d+[A-Z]?)\.\s+(?:([^—–.][^—–]{1,150}?)\.?\s*[—–]\s*)?([A-Z“\"(].*)$", re.S)
 _INLINE_SUBSECTION = re.compile(r"(?<=[.;:—–])\s+\((\d{1,3})\)\s+(?=\S)")
+_NOTE_MAX = 200  # characters of a margin note ("Duty to report cybersecurity incidents in respect of …")
 _BULLET = re.compile(r"^[•▪●◦‣∙·\-–—*]\s+")
 _TERMINAL = (".", ";", "?", "!", "。")
 CONTENTS_SHARE = 0.2  # the share of a document's blocks a contents page may reach into
@@ -95,6 +96,7 @@ def _structure(doc: Document) -> list[_Unit]:
     if is_law:
         body = [part for b in body for part in _inline_subsections(b)]
     contents = _annex_contents_entries(body)
+    following = [b.text for b in body[1:]] + [""]  # each block's next one
     units: list[_Unit] = []
     levels: list[str] = []  # chapter/title/part path
     sections: list[tuple[int, str]] = []  # strategy headings: (level, label)
@@ -107,6 +109,7 @@ def _structure(doc: Document) -> list[_Unit]:
     in_endnotes = False
     current: _Unit | None = None
     prev_text = ""
+    prev_size: float | None = None
     para_counter = 0
     expect_title = False
     in_contents = False
@@ -126,8 +129,12 @@ def _structure(doc: Document) -> list[_Unit]:
 
     for index, block in enumerate(body):
         text = block.text.strip()
-        marginal_before = bool(prev_text) and len(prev_text) < 120 and not prev_text.endswith(_TERMINAL + (":", ","))
-        prev_text = text
+        # a short unpunctuated line before a section is its note; one in smaller type (a margin
+        # note set beside it: layout.place_margin_notes) may run longer
+        small = prev_size is not None and block.size is not None and prev_size < 0.86 * block.size
+        marginal_before = (bool(prev_text) and len(prev_text) < (_NOTE_MAX if small else 120)
+                           and not prev_text.endswith(_TERMINAL + (":", ",")))
+        prev_text, prev_size = text, block.size
         if is_law and not seen_article and _ARRANGEMENT.match(text):
             in_contents = True
             continue
@@ -230,7 +237,10 @@ def _structure(doc: Document) -> list[_Unit]:
         if sections_here and not cw and not in_recitals and (article is None or article.startswith("Section")) and (
                 marginal_before or _CW_FIRST_SUBSECTION.match(text)):
             cw = _CW_PLAIN.match(text)
-        titled = _CW_TITLED.match(text) if sections_here and (article is None or article.startswith("Section")) else None
+        follows = following[index]
+        titled = (_CW_TITLED.match(text) if sections_here and (article is None or article.startswith("Section"))
+                  and not follows[:1].islower() and not (marginal_before and small) else None)
+        # ("62. A member … shall be" / "exempt from …", or a line after a margin note, is text)
         if titled:
             close()
             article, article_title = f"Section {titled.group(1)}", titled.group(2)
@@ -441,7 +451,7 @@ def _take_marginal_note(unit: _Unit | None) -> str | None:
     if unit is None:
         return None
     holder = unit.points[-1][1] if unit.points else unit.blocks
-    if not holder or len(holder[-1].text) >= 120:
+    if not holder or len(holder[-1].text) >= _NOTE_MAX:
         return None
     note = holder.pop().text
     if unit.points and not holder:
