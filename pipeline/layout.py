@@ -35,6 +35,7 @@ _LIST_START = re.compile(
     r"^(?:[•▪●◦‣∙·\-–—*]\s|\(?[a-z]{1,3}\)\s|\(?\d{1,3}[.)]\s|\d+(?:\.\d+)+\.?\s|"
     r"(?:Article|Section|Chapter|Part|Annex|ARTICLE|SECTION|CHAPTER|PART|ANNEX|§)\s)",
 )
+_SECTION_START = re.compile(r"^(?:\d+[A-Z]{0,2}\.|(?:PART|Part|CHAPTER|Chapter|SCHEDULE|Schedule)\s)")
 _UNIT_START = re.compile(r"^(?:\d+[A-Z]{0,2}\.|\(\d+[A-Za-z]?\)|(?:PART|Part|CHAPTER|Chapter|SCHEDULE|Schedule)\s)")
 _FOOTNOTE_START = re.compile(r"^(?:(\d{1,3})|[*†‡¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[(\d+)\])(?:\s?\S|$)")
 _TERMINAL = (".", ":", ";", "?", "!", "”", '"', ")")
@@ -196,13 +197,14 @@ def split_margin_notes(lines: list[_PLine], body_size: float) -> tuple[list[_PLi
     beside the body's column (Commonwealth acts print each section's title so). A page needs
     a few body lines to know its column."""
     body = [pl for pl in lines if abs(pl.line.height - body_size) <= 0.18 * body_size]
-    # the column's edges: where three or more body lines start or end (a page number, a
-    # signature or a centred heading beyond them does not widen it)
-    starts, ends = Counter(round(pl.line.x0) for pl in body), Counter(round(pl.line.x1) for pl in body)
-    edges = [x for x, n in starts.items() if n >= 3], [x for x, n in ends.items() if n >= 3]
-    if not edges[0] or not edges[1]:
+    if len(body) < 5:
         return lines, []
-    left, right = min(edges[0]), max(edges[1])
+    # the column's edges: where three or more body lines start or end, in justified text (a
+    # page number, a signature or a centred heading beyond them does not widen it); else the
+    # body lines' extremes
+    starts, ends = Counter(round(pl.line.x0) for pl in body), Counter(round(pl.line.x1) for pl in body)
+    left = min((x for x, n in starts.items() if n >= 3), default=min(starts))
+    right = max((x for x, n in ends.items() if n >= 3), default=max(ends))
     notes = [pl for pl in lines if pl.line.height < 0.86 * body_size and (pl.line.x1 <= left - 2 or pl.line.x0 >= right + 2)]
     if not notes:
         return lines, []
@@ -212,36 +214,52 @@ def split_margin_notes(lines: list[_PLine], body_size: float) -> tuple[list[_PLi
 
 def place_margin_notes(lines: list[_PLine], notes: list[_PLine], body_size: float
                        ) -> tuple[list[_PLine], list[list[_PLine]]]:
-    """Each marginal note (its lines joined by nearness) beside the line that opens a section
-    or subsection goes just before that line, as a paragraph of its own (its smaller type
-    parts it from the body): where segmentation reads a section's title. A note beside any
-    other line ("Cap. 08:06" beside a cited act) is returned apart, to be kept as a note."""
+    """Each marginal note beside the line that opens a section or subsection goes just before
+    that line, as a paragraph of its own (its smaller type parts it from the body): where
+    segmentation reads a section's title. A note beside any other line ("Cap. 08:06" beside a
+    cited act) is returned apart, to be kept as a note. A note's lines follow at their type's
+    pitch; a line level with the start of a section, or a wider step, starts another note."""
     if not notes:
         return lines, []
+    ordered = sorted(notes, key=lambda q: q.line.top)
+    pitch = min((b.line.top - a.line.top for a, b in zip(ordered, ordered[1:])), default=0.0)
     groups: list[list[_PLine]] = []
-    for pl in sorted(notes, key=lambda q: q.line.top):
-        # a note's lines follow at their type's pitch; a wider step starts the next section's note
-        if groups and pl.line.top - groups[-1][-1].line.top < 0.8 * pl.line.height:
+    for pl in ordered:
+        step = pl.line.top - groups[-1][-1].line.top if groups else None
+        opens = _opens_unit(lines, pl.line, body_size, _SECTION_START)
+        if step is not None and not opens and step <= 1.4 * pitch and step < 2 * pl.line.height:
             groups[-1].append(pl)
         else:
             groups.append([pl])
     out, asides = list(lines), []
     for group in reversed(groups):
-        at = _beside(out, group[0].line, body_size)
-        if at < len(out) and not _UNIT_START.match(out[at].text):
+        if _level_with(out, group[0].line, body_size) is not None and not _opens_unit(out, group[0].line, body_size):
             asides.insert(0, group)
             continue
+        at = _beside(out, group[0].line, body_size)
         out[at:at] = group
     return out, asides
+
+
+def _opens_unit(lines: list[_PLine], note: Line, body_size: float, unit: re.Pattern[str] | None = None) -> bool:
+    """Whether the body line level with the note opens a section or subsection (`unit`; a note
+    level with no line, in the space between sections, opens nothing of its own)."""
+    at = _level_with(lines, note, body_size)
+    return at is not None and bool((unit or _UNIT_START).match(lines[at].text))
+
+
+def _level_with(lines: list[_PLine], note: Line, body_size: float) -> int | None:
+    level = [(abs(pl.line.baseline - note.baseline), i) for i, pl in enumerate(lines)
+             if note.baseline is not None and pl.line.baseline is not None]
+    return min(level)[1] if level and min(level)[0] < 0.5 * body_size else None
 
 
 def _beside(lines: list[_PLine], note: Line, body_size: float) -> int:
     """The index of the body line a note's first line stands level with: the one whose
     baseline is nearest (type of another size has another box), else the first below it."""
-    level = [(abs(pl.line.baseline - note.baseline), i) for i, pl in enumerate(lines)
-             if note.baseline is not None and pl.line.baseline is not None]
-    if level and min(level)[0] < 0.5 * body_size:
-        return min(level)[1]
+    level = _level_with(lines, note, body_size)
+    if level is not None:
+        return level
     return next((i for i, pl in enumerate(lines) if pl.line.top >= note.top - 1), len(lines))
 
 

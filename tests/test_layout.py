@@ -138,3 +138,31 @@ def test_layout_letter_spaced_heading_rejoined(make_pdf):
     path = make_pdf("spaced.pdf", [[(72, 760, "I N T R O D U C T I O N", 18), (72, 700, "Some body text follows here.", 11)]])
     doc = ingest_file(path, DocumentMeta(doc_id="spaced", language="en"))
     assert doc.blocks[0].text == "INTRODUCTION" and doc.blocks[0].kind == BlockKind.heading
+
+
+def test_layout_margin_notes_of_legislation_come_before_their_section_and_out_of_its_text(make_pdf):
+    """A section's title set in small type in the margin, level with the section's first line:
+    in an act, it becomes the paragraph before the section (which segmentation reads as its
+    title); a note beside a line that opens nothing is kept apart; in a guide nothing moves."""
+    page = [
+        (72, 760, "11. (1) The owner of a critical information infrastructure shall", 11),
+        (72, 746, "notify the Authority of any cybersecurity incident without delay.", 11),
+        (72, 732, "(2) An owner who contravenes subsection (1) commits an offence and is", 11),
+        (72, 718, "liable to a fine under the Penal Code and the Extradition Act.", 11),
+        (72, 704, "12. (1) The Authority may issue codes of practice and standards as may", 11),
+        (72, 690, "be necessary for the better carrying out of the provisions of this Act.", 11),
+        (72, 676, "(2) The Authority shall publish the codes of practice and standards on", 11),
+        (72, 662, "its website and in the Gazette within thirty days of their issue.", 11),
+        (440, 761, "Duty to report", 7), (440, 753, "incidents", 7),
+        (440, 719, "Cap. 08:06", 7),
+        (440, 705, "Codes of practice", 7),
+    ]
+    path = make_pdf("act.pdf", [page])
+    act = ingest_file(path, DocumentMeta(doc_id="act", kind="act"))
+    texts = [b.text for b in act.blocks if b.kind == BlockKind.paragraph]
+    assert texts[0] == "Duty to report incidents" and texts[1].startswith("11. (1) The owner")
+    assert texts[texts.index("Codes of practice") + 1].startswith("12. (1) The Authority")
+    assert not any("Duty to report" in t or "Cap. 08:06" in t for t in texts[1:])
+    assert [b.text for b in act.blocks if b.kind == BlockKind.footnote] == ["Cap. 08:06"]
+    guide = ingest_file(path, DocumentMeta(doc_id="guide", kind="guidance"))
+    assert not any(b.kind == BlockKind.footnote for b in guide.blocks)

@@ -221,3 +221,30 @@ def test_segment_roman_points_under_a_letter_point_keep_their_parent(corpus_pass
     sg = {p.id: p for p in corpus_passages("sg-2018-cybersecurity-act.pdf")}
     assert cite_passage(sg["sg-2018-cybersecurity-act:pt1.s2.1.i"]).endswith("2(1)(i)")
     assert cite_passage(sg["sg-2018-cybersecurity-act:pt1.s2.1.i.ii"]).endswith("2(1)(i)(ii)")
+
+
+@pytest.mark.parametrize(("name", "pid", "title", "start", "end"), [
+    ("bw-2025-cybersecurity-act.pdf", "ptvii.s42.1", "Non-transferability of licence",
+     "42. (1) A licensee shall not transfer", "granted under this Act to another person."),
+    ("bw-2025-cybersecurity-act.pdf", "ptviii.s53.1", "Duty to report cybersecurity incidents in respect of critical "
+     "information and critical national information infrastructure", "53. (1) An owner of a critical information or "
+     "critical national information infrastructure shall", None),
+    ("bw-2025-cybersecurity-act.pdf", "ptxi.s63", "Review of decisions of Authority",
+     "63. A person aggrieved by the decision of the Authority may within 90 days", None),
+    ("bw-2018-cybercrime-computer-related-crimes-act.pdf", "ptiii.s32", "Non-compliance with order or notice",
+     "32. A person who fails to comply", "or to both."),
+])
+def test_segment_margin_notes_title_their_section_and_stay_out_of_its_text(corpus_passages, name, pid, title, start, end):
+    """Botswana's Gazette prints each section's title in the margin, in smaller type: its words
+    ran into the section's text ("… critical national Duty to report cybersecurity information
+    infrastructure shall …") and a Part heading into the section before it."""
+    passages = corpus_passages(name)
+    by_id = {p.id.split(":", 1)[1]: p for p in passages}
+    passage = by_id[pid]
+    assert passage.heading == title
+    assert passage.text.startswith(start) and (end is None or passage.text.endswith(end)), passage.text
+    assert not any(word in passage.text for word in title.split() if word[:1].isupper() and len(word) > 8
+                   and word not in start)
+    if name.startswith("bw-2018"):
+        assert by_id["ptiv.s33"].path[0] == "Part IV"  # "PART IV — Miscellaneous Provisions" opens a Part again
+        assert any(p.kind == "footnote" and p.text == "Cap. 08:06" for p in passages)  # a note beside no section: kept apart
