@@ -67,6 +67,9 @@ class Evidence:
         """"Title (year), Article 21(2)(d), p. 12": what an analyst pastes into a footnote."""
         year = f" ({self.year})" if self.year else ""
         title = self.title if self.title and self.title != "unknown" else self.doc_id  # a file ingested without metadata
+        # a manifest's note on the copy read ("… - recitals and articles", "… - consolidated text
+        # as at 4 Nov 2025 …") describes the file, not the act a footnote cites
+        title = title.split(" - ", 1)[0]
         return ", ".join(p for p in (f"{title}{year}", self.citation, self.pages) if p)
 
     def to_dict(self) -> dict:

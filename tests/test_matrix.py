@@ -249,6 +249,11 @@ def test_reference_of_a_document_without_metadata_names_the_document():
                     doc_kind="unknown", citation="Section 4, para 1", pages="", text="…", element="no_harm", score=0.9,
                     modality="conduct", bearer="state", level="policy")
     assert item.reference == "draft-act, Section 4, para 1"
+    from dataclasses import replace
+
+    nis2 = replace(item, title="Directive (EU) 2022/2555 (NIS 2 Directive) - recitals and articles", year=2022,
+                   citation="Article 21(2)(d)", pages="p. 12")
+    assert nis2.reference == "Directive (EU) 2022/2555 (NIS 2 Directive) (2022), Article 21(2)(d), p. 12"  # the file's note left out
 
 
 def test_pages():
