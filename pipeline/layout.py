@@ -35,8 +35,10 @@ _LIST_START = re.compile(
     r"^(?:[•▪●◦‣∙·\-–—*]\s|\(?[a-z]{1,3}\)\s|\(?\d{1,3}[.)]\s|\d+(?:\.\d+)+\.?\s|"
     r"(?:Article|Section|Chapter|Part|Annex|ARTICLE|SECTION|CHAPTER|PART|ANNEX|§)\s)",
 )
-_SECTION_START = re.compile(r"^(?:\d+[A-Z]{0,2}\.|(?:PART|Part|CHAPTER|Chapter|SCHEDULE|Schedule)\s)")
-_UNIT_START = re.compile(r"^(?:\d+[A-Z]{0,2}\.|\(\d+[A-Za-z]?\)|(?:PART|Part|CHAPTER|Chapter|SCHEDULE|Schedule)\s)")
+# a legislative line that opens a section ("53.", "PART IV"), or a section or subsection ("(2)")
+_SECTION = r"\d+[A-Z]{0,2}\.|(?:PART|Part|CHAPTER|Chapter|SCHEDULE|Schedule)\s"
+_SECTION_START = re.compile(rf"^(?:{_SECTION})")
+_UNIT_START = re.compile(rf"^(?:{_SECTION}|\(\d+[A-Za-z]?\))")
 _FOOTNOTE_START = re.compile(r"^(?:(\d{1,3})|[*†‡¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[(\d+)\])(?:\s?\S|$)")
 _TERMINAL = (".", ":", ";", "?", "!", "”", '"', ")")
 
