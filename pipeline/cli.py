@@ -460,8 +460,8 @@ _KIND = typer.Option(None, "--kind", help="Document kinds, comma-separated (law,
 _YEARS = typer.Option(None, "--years", help="Years of the documents: 2015-2024, or one year.")
 _JURISDICTIONS = typer.Option(None, "--jurisdictions", help="Jurisdiction codes, comma-separated: ee,fi,eu.")
 _MIN_SCORE = typer.Option(0.0, "--min-score", help="Count a passage only if its element score reaches this (0-1).")
-_BEARER = typer.Option(None, "--bearer", help="Count only passages whose duty this bearer owes: state, operator, other "
-                       "(comma-separated for several). `--kind binding --bearer operator`: what laws ask of operators.")
+_BEARER = typer.Option(None, "--bearer", help="Count only passages whose duty this bearer owes: state, operator, other, "
+                       "none (comma-separated for several). `--kind binding --bearer operator`: what laws ask of operators.")
 
 
 def _filters(kind: Optional[str], years: Optional[str], jurisdictions: Optional[str], min_score: float,
@@ -472,6 +472,14 @@ def _filters(kind: Optional[str], years: Optional[str], jurisdictions: Optional[
         return parse_filters(kind, years, jurisdictions, min_score, bearer)
     except ValueError as exc:
         _fail(exc)
+
+
+def _filters_line(filters) -> str:
+    """" · filters: …" for a title, or nothing when none is set: a filtered table must say so."""
+    from .matrix import describe_filters
+
+    described = describe_filters(filters)
+    return "" if described == "none" else f"\nfilters: {described}"
 
 
 def _load_run(run: Path):
@@ -500,18 +508,13 @@ def matrix(
 
     Writes matrix.csv, matrix.json, matrix.xlsx, heatmap.png and report.html.
     """
-    from .matrix import failed_files
     from .matrix_files import OUTPUTS
 
     filters = _filters(kind, years, jurisdictions, min_score, bearer)
     data = _load_run(run)
     with console.status("building the matrix…"):
         result = _write_matrix(data, filters, evidence, out)
-    _print_levels(result)
-    failed = failed_files(run)
-    if failed:
-        _flag("caution", "yellow", f"{len(failed)} file(s) of this run could not be read and have no row: "
-              + "; ".join(f"{Path(str(f['path'])).name} ({f.get('reason', '')})" for f in failed))
+    _print_levels(result, run)
     console.print(f"wrote {', '.join(OUTPUTS)} → {out or run}")
 
 
@@ -524,16 +527,22 @@ def _write_matrix(data, filters, evidence: int, out: Optional[Path]):
         _fail(exc)
 
 
-def _print_levels(result) -> None:
+def _print_levels(result, folder: Path) -> None:
+    """The matrix's levels in one line, then what to be careful of (`_print_cautions`) and
+    the run's files that could not be read: they are in no cell."""
     from collections import Counter
 
-    from .matrix import SHOWN_LEVELS
+    from .matrix import SHOWN_LEVELS, failed_files
 
     counts = Counter(c.level for c in result.cells)
     console.print(f"{len(result.groups)} jurisdictions × {len(result.elements)} elements from {len(result.documents)} documents "
                   f"({result.n_passages} passages): "
                   + ", ".join(f"{level} {counts[level]}" for level in SHOWN_LEVELS if counts[level] or level != SHOWN_LEVELS[0]))
     _print_cautions(result.model, result.documents)
+    failed = failed_files(folder)
+    if failed:
+        _flag("caution", "yellow", f"{len(failed)} file(s) of this run could not be read and are in no cell: "
+              + "; ".join(f"{Path(str(f['path'])).name} ({f.get('reason', '')})" for f in failed))
 
 
 def _print_cautions(model: str, documents: list[dict]) -> None:
@@ -594,7 +603,8 @@ def compare(
     if as_json:
         typer.echo(json_.dumps(result.to_json(), ensure_ascii=False, indent=1))
         return
-    table = Table("element", *result.groups, title="coverage level (passages) · best evidence", show_lines=True)
+    table = Table("element", *result.groups, show_lines=True,
+                  title="coverage level (passages) · best evidence" + _filters_line(filters))
     for element in result.elements:
         row = []
         for group in result.groups:
@@ -679,7 +689,7 @@ def run_all(
                        {p.passage_id: p for p in predictions})
         built = _write_matrix(data, Filters(), 5, None)
         progress.update(task, advance=1)
-    _print_levels(built)
+    _print_levels(built, out)
     console.print(f"done in {time.perf_counter() - started:.0f}s; open the report: {(out / 'report.html').resolve()}")
 
 

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from .export import write_csv, write_heatmap, write_json, write_xlsx
 from .io import MATRIX_FILES
-from .matrix import Filters, Matrix, RunData, coverage, failed_files, untagged_elements
+from .matrix import (
+    Filters,
+    Matrix,
+    RunData,
+    coverage,
+    describe_filters,
+    failed_files,
+    untagged_elements,
+)
 from .report import write_report
 from .train import read_card
 
@@ -27,7 +35,9 @@ def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filter
     write_csv(matrix, out / "matrix.csv")
     write_json(matrix, out / "matrix.json", card)
     write_xlsx(matrix, out / "matrix.xlsx", card)
-    write_heatmap(matrix, out / "heatmap.png", title=f"Due diligence coverage ({run.model} model)")
+    described = describe_filters(filters)
+    write_heatmap(matrix, out / "heatmap.png", title=f"Due diligence coverage ({run.model} model)"
+                  + ("" if described == "none" else f"\n{described}"))
     info_path = run.folder / "run.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
     info["not_read"] = failed_files(run.folder)

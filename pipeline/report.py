@@ -127,7 +127,7 @@ def _not_read(failed: list[dict]) -> str:
     items = "".join(f"<li>{html.escape(Path(str(f['path'])).name)}: {html.escape(str(f.get('reason', '')))}</li>"
                     for f in failed)
     return (f'<p class="warn"><b>Not read.</b> {len(failed)} file{"s" if len(failed) != 1 else ""} of this run could not be '
-            f"read and have no row in the matrix (errors.jsonl):</p><ul class=\"small\">{items}</ul>")
+            f"read and are in no cell of the matrix (errors.jsonl):</p><ul class=\"small\">{items}</ul>")
 
 
 _TEMPLATE = """<!DOCTYPE html>

@@ -408,7 +408,7 @@ def test_files_that_could_not_be_read_are_named_where_their_row_is_missing(run_d
                                             "reason": "garbled text layer; needs OCR"}])
     result = runner.invoke(app, ["matrix", str(run_dir)])
     assert result.exit_code == 0, result.output
-    assert "1 file(s) of this run could not be read and have no row: dd-2012-strategy.pdf (garbled text layer; needs OCR)" \
+    assert "1 file(s) of this run could not be read and are in no cell: dd-2012-strategy.pdf (garbled text layer; needs OCR)" \
         in " ".join(result.output.split())
     page = (run_dir / "report.html").read_text()
     assert "<b>Not read.</b> 1 file of this run could not be read" in page and "dd-2012-strategy.pdf: garbled" in page
@@ -431,3 +431,5 @@ def test_bearer_filter_keeps_only_the_duties_that_bearer_owes(run_dir):
     result = runner.invoke(app, ["compare", str(run_dir), "aa", "cc", "--bearer", "operator", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["filters"]["bearers"] == ["operator"]
+    table = runner.invoke(app, ["compare", str(run_dir), "aa", "cc", "--bearer", "operator"])
+    assert "filters: duties borne by operator" in table.output  # a filtered table says so
