@@ -228,41 +228,31 @@ def place_margin_notes(lines: list[_PLine], notes: list[_PLine], body_size: floa
     groups: list[list[_PLine]] = []
     for pl in ordered:
         step = pl.line.top - groups[-1][-1].line.top if groups else None
-        opens = _opens_unit(lines, pl.line, body_size, _SECTION_START)
+        level = _level_with(lines, pl.line, body_size)
+        opens = level is not None and bool(_SECTION_START.match(lines[level].text))
         if step is not None and not opens and step <= 1.4 * pitch and step < 2 * pl.line.height:
             groups[-1].append(pl)
         else:
             groups.append([pl])
     out, asides = list(lines), []
     for group in reversed(groups):
-        if _level_with(out, group[0].line, body_size) is not None and not _opens_unit(out, group[0].line, body_size):
+        note = group[0].line
+        at = _level_with(out, note, body_size)
+        if at is not None and not _UNIT_START.match(out[at].text):
             asides.insert(0, group)
             continue
-        at = _beside(out, group[0].line, body_size)
+        if at is None:  # level with no body line: before the first one below it
+            at = next((i for i, pl in enumerate(out) if pl.line.top >= note.top - 1), len(out))
         out[at:at] = group
     return out, asides
 
 
-def _opens_unit(lines: list[_PLine], note: Line, body_size: float, unit: re.Pattern[str] | None = None) -> bool:
-    """Whether the body line level with the note opens a section or subsection (`unit`; a note
-    level with no line, in the space between sections, opens nothing of its own)."""
-    at = _level_with(lines, note, body_size)
-    return at is not None and bool((unit or _UNIT_START).match(lines[at].text))
-
-
 def _level_with(lines: list[_PLine], note: Line, body_size: float) -> int | None:
+    """The index of the body line a note stands level with: the one whose baseline is nearest
+    (type of another size has another box), if near enough."""
     level = [(abs(pl.line.baseline - note.baseline), i) for i, pl in enumerate(lines)
              if note.baseline is not None and pl.line.baseline is not None]
     return min(level)[1] if level and min(level)[0] < 0.5 * body_size else None
-
-
-def _beside(lines: list[_PLine], note: Line, body_size: float) -> int:
-    """The index of the body line a note's first line stands level with: the one whose
-    baseline is nearest (type of another size has another box), else the first below it."""
-    level = _level_with(lines, note, body_size)
-    if level is not None:
-        return level
-    return next((i for i, pl in enumerate(lines) if pl.line.top >= note.top - 1), len(lines))
 
 
 def reading_rows(lines: list[_PLine]) -> list[_PLine]:

@@ -499,12 +499,12 @@ def _split_long(unit: _Unit, max_chars: int, language: str):
         kind = "subparagraph" if label.startswith("subpara") else "point"
         text = " ".join(b.text for b in blocks)
         parent, _, sub = label.partition(" ") if label.startswith("(") else (label, "", "")
-        parents.setdefault(parent, text)
         context = lead if kind == "point" or introduces else None
-        if sub and parent in parents:
+        if sub:  # "(d) (iv)": point (d) is its lead-in, and a level of its path
             context = _clip_context(f"{lead} … {parents[parent]}")
-        pieces_out = _by_sentence(unit.path + label.split(" ") if sub else unit.path + [label], kind, blocks, text,
-                                  max_chars, language)
+        else:
+            parents.setdefault(parent, text)
+        pieces_out = _by_sentence(unit.path + ([parent, sub] if sub else [label]), kind, blocks, text, max_chars, language)
         yield from ((path, kind_, blocks_, text, context) for path, kind_, blocks_, text, _ in pieces_out)
 
 
