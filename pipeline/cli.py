@@ -479,7 +479,7 @@ def _filters_line(filters) -> str:
     from .matrix import describe_filters
 
     described = describe_filters(filters)
-    return "" if described == "none" else f"\nfilters: {described}"
+    return f"\nfilters: {described}" if described else ""
 
 
 def _load_run(run: Path):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .cite import cite_pages, cite_passage
 from .errors import DdlensError
+from .io import BadLine, iter_jsonl, read_passages, read_predictions
 from .records import BINDING_KINDS, Passage, Prediction
 from .scheme import load_scheme
 
@@ -170,8 +171,6 @@ class RunData:
 def load_run(run: Path) -> RunData:
     """Read RUN/{documents.jsonl, passages.parquet, predictions.parquet}; a missing or
     stale file is an error that says which command makes it."""
-    from .io import iter_jsonl, read_passages, read_predictions
-
     needs = {"documents.jsonl": "ddlens ingest --out", "passages.parquet": "ddlens ingest --out",
              "predictions.parquet": "ddlens classify"}
     for name, command in needs.items():
@@ -303,7 +302,8 @@ class Matrix:
 
 
 def describe_filters(filters: Filters) -> str:
-    """The filters in words, as a reader of the report or the terminal wants them."""
+    """The filters in words, as a reader of the report or the terminal wants them ('' when
+    none is set, so a caller can test it)."""
     parts = []
     if filters.kinds:
         parts.append("kind " + ", ".join(sorted(filters.kinds)))
@@ -316,7 +316,7 @@ def describe_filters(filters: Filters) -> str:
         parts.append(f"score at least {filters.min_score:g}")
     if filters.bearers:
         parts.append("duties borne by " + " or ".join(sorted(filters.bearers)))
-    return "; ".join(parts) or "none"
+    return "; ".join(parts)
 
 
 def check_filters(run: RunData, filters: Filters) -> None:
@@ -337,7 +337,7 @@ def check_filters(run: RunData, filters: Filters) -> None:
     if not documents:
         raise DdlensError(run.folder / "documents.jsonl", "the run holds no document: every file failed to ingest (see errors.jsonl)")
     if not any(filters.keeps(d) for d in documents):
-        raise DdlensError(run.folder, f"no document matches the filters ({describe_filters(filters)})")
+        raise DdlensError(run.folder, f"no document matches the filters ({describe_filters(filters) or 'none set'})")
 
 
 def coverage(run: RunData, filters: Filters = Filters(), by: str = "jurisdiction", top: int = 5) -> Matrix:
@@ -393,13 +393,20 @@ def _verdict(level_a: str, level_b: str) -> str:
 
 def failed_files(folder: Path) -> list[dict]:
     """The run's files that could not be read ({path, stage, reason}, from errors.jsonl): they
-    have no row in any matrix, which a reader must be told."""
-    from .io import iter_jsonl
-
+    have no row in any matrix, which a reader must be told. A damaged line of errors.jsonl
+    is itself such a row, naming its line: it may have named a file."""
     errors = folder / "errors.jsonl"
     if not errors.is_file():
         return []
-    return [row for _, row in iter_jsonl(errors, go_on=True) if isinstance(row, dict) and row.get("path")]
+    rows = []
+    for line_no, row in iter_jsonl(errors, go_on=True):
+        if isinstance(row, dict) and row.get("path"):
+            rows.append(row)
+        else:
+            why = row.reason if isinstance(row, BadLine) else "no path named"
+            rows.append({"path": str(errors), "stage": "errors.jsonl",
+                         "reason": f"line {line_no} could not be read ({why}): a failed file may be missing from this list"})
+    return rows
 
 
 def _failure(folder: Path, doc_id: str) -> str:

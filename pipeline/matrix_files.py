@@ -37,7 +37,7 @@ def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filter
     write_xlsx(matrix, out / "matrix.xlsx", card)
     described = describe_filters(filters)
     write_heatmap(matrix, out / "heatmap.png", title=f"Due diligence coverage ({run.model} model)"
-                  + ("" if described == "none" else f"\n{described}"))
+                  + (f"\n{described}" if described else ""))
     info_path = run.folder / "run.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
     info["not_read"] = failed_files(run.folder)

@@ -94,7 +94,7 @@ def _method(matrix: Matrix, card: dict, run_info: dict, n_jurisdictions: int, ki
 ({esc(', '.join(kinds))}), read into {matrix.n_passages:,} passages along their legal structure
 (recitals, articles, paragraphs, points; sections of strategies). Binding kinds:
 {esc(', '.join(sorted(BINDING_KINDS)))}; every other kind counts as policy.
-{esc('Filters: ' + filters + '.') if filters != 'none' else ''}</p>
+{esc('Filters: ' + filters + '.') if filters else ''}</p>
 {_not_read(run_info.get('not_read') or [])}
 <p><b>Classifier.</b> Model <code>{esc(str(card.get('name') or matrix.model))}</code>, trained
 on {esc(str(card.get('n_train') or 'n/a'))} hand-labelled passages (label scheme

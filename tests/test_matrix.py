@@ -14,7 +14,7 @@ from pipeline.errors import DdlensError
 from pipeline.export import write_csv, write_heatmap, write_xlsx
 from pipeline.io import write_jsonl, write_passages, write_predictions
 from pipeline.matrix import compare as compare_matrix
-from pipeline.matrix import coverage, diff, load_run, parse_filters, passage_level
+from pipeline.matrix import coverage, describe_filters, diff, failed_files, load_run, parse_filters, passage_level
 from pipeline.records import Passage, Prediction
 from pipeline.scheme import load_scheme
 
@@ -111,6 +111,8 @@ def test_filters(run_dir):
         coverage(run, parse_filters(jurisdictions="aa,xx"))
     with pytest.raises(DdlensError, match="no document matches the filters \\(kind directive; years 2020–2024\\)"):
         coverage(run, parse_filters(kind="directive", years="2020-2024"))
+    assert describe_filters(parse_filters()) == ""  # no filter is no words, not a word to test for
+    assert describe_filters(parse_filters(years="2020", bearer="state")) == "years 2020; duties borne by state"
     from pipeline.matrix import RunData
 
     with pytest.raises(DdlensError, match="the run holds no document: every file failed to ingest"):
@@ -414,6 +416,12 @@ def test_files_that_could_not_be_read_are_named_where_their_row_is_missing(run_d
     assert "<b>Not read.</b> 1 file of this run could not be read" in page and "dd-2012-strategy.pdf: garbled" in page
     missing = runner.invoke(app, ["compare", str(run_dir), "dd", "aa"])
     assert missing.exit_code == 1 and "could not be read, see errors.jsonl: dd-2012-strategy.pdf" in " ".join(missing.output.split())
+    # a damaged line of errors.jsonl may have named a file: it is reported, not skipped
+    with (run_dir / "errors.jsonl").open("a") as handle:
+        handle.write('{"path": "/corpus/ee-2014.pdf", "stage": "ing\n')
+    damaged = failed_files(run_dir)[-1]
+    assert damaged["path"] == str(run_dir / "errors.jsonl")
+    assert damaged["reason"].startswith("line 2 could not be read (not JSON")
 
 
 def test_bearer_filter_keeps_only_the_duties_that_bearer_owes(run_dir):
