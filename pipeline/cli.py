@@ -88,7 +88,7 @@ def corpus_list(
     console.print(f"{len(entries)} documents, {present} fetched, {len({e.jurisdiction for e in entries})} jurisdictions")
 
 
-_JURISDICTION_META = typer.Option(None, "--jurisdiction", help="Jurisdiction for files not in the manifest.")
+_JURISDICTION_META = typer.Option(None, "--jurisdiction", help="Jurisdiction code (ISO 3166: ee, gb, us-ca; eu) for files not in the manifest.")
 _KIND_META = typer.Option(None, "--kind", help="Document kind for files not in the manifest: law, act, directive, regulation, "
                           "decree, ordinance (binding); strategy, policy, guidance, standard.")
 _YEAR_META = typer.Option(None, "--year", help="Year for files not in the manifest.")
@@ -98,13 +98,18 @@ _STRICT = typer.Option(False, "--strict/--no-strict", help="Exit 1 when any file
 
 def _meta_options(jurisdiction: Optional[str], kind: Optional[str], year: Optional[int], title: Optional[str]) -> Optional[DocumentMeta]:
     """The metadata options as one DocumentMeta (None when none is given); a kind the levels
-    do not know is an error before anything is read."""
+    do not know, or a jurisdiction that is no code, is an error before anything is read."""
+    from .corpus import check_jurisdiction
     from .ingest import check_kind
 
     try:
         kind = check_kind(kind) if kind is not None else None
     except ValueError as exc:
         _fail(ValueError(f"--kind: {exc}"))
+    try:
+        jurisdiction = check_jurisdiction(jurisdiction) if jurisdiction is not None else None
+    except ValueError as exc:
+        _fail(ValueError(f"--jurisdiction: {exc}"))
     given = {k: v for k, v in {"jurisdiction": jurisdiction, "kind": kind, "year": year, "title": title}.items() if v is not None}
     return DocumentMeta(doc_id="options", **given) if given else None
 

@@ -7,11 +7,12 @@ into `corpus/files/`, checking each sha256.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .errors import CorpusError
 from .records import DocumentMeta
@@ -19,6 +20,18 @@ from .text import sha256_file
 
 MANIFEST_COLUMNS = ["doc_id", "jurisdiction", "title", "year", "kind", "language", "format",
                     "source", "sha256"]
+# an ISO 3166 code (`ee`, `gb`), a union or organisation (`eu`), or a subdivision (`us-ca`)
+_JURISDICTION = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,3})?|unknown")
+
+
+def check_jurisdiction(code: str) -> str:
+    """A jurisdiction code, lower-cased: a name (`Estonia`) or a code with a stray character
+    would make a matrix row of its own that no `--jurisdictions ee` reaches."""
+    value = str(code).strip().lower()
+    if not _JURISDICTION.fullmatch(value):
+        raise ValueError(f"{code!r} is not a jurisdiction code: give an ISO 3166 code such as ee, gb or us-ca "
+                         "(eu for the Union)")
+    return value
 
 
 class ManifestEntry(BaseModel):
@@ -34,6 +47,11 @@ class ManifestEntry(BaseModel):
     # the PDF pages that hold the document (`1-31`), where its file carries others too (a
     # gazette issue with the next act's pages); empty: all
     pages: str | None = Field(None, pattern=r"^\d+-\d+$")
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return check_jurisdiction(value)
 
     @property
     def page_range(self) -> tuple[int, int] | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .corpus import ManifestEntry
+from .corpus import ManifestEntry, check_jurisdiction
 from .errors import IngestError, NoTextLayerError
 from .layout import clean_pages, printed_page_numbers
 from .pdf import PageLines, read_pdf
@@ -61,6 +61,8 @@ def resolve_meta(
             if not isinstance(data, dict):
                 raise TypeError("not a JSON object")
             data = {**data, "kind": check_kind(data["kind"])} if data.get("kind") is not None else data
+            if data.get("jurisdiction") is not None:
+                data = {**data, "jurisdiction": check_jurisdiction(data["jurisdiction"])}
             return DocumentMeta.model_validate({"doc_id": doc_id, **data, "source": "sidecar"})
         except ValidationError as exc:
             first = exc.errors()[0]

@@ -91,6 +91,8 @@ def test_cli_ingest_options_fill_metadata(tmp_path):
     assert (doc["jurisdiction"], doc["kind"], doc["year"], doc["meta_source"]) == ("ee", "law", 2020, "options")
     typo = runner.invoke(app, ["ingest", str(path), "--out", str(out), "--kind", "statute"])
     assert typo.exit_code == 1 and "--kind: unknown kind 'statute'" in typo.output
+    named = runner.invoke(app, ["ingest", str(path), "--out", str(out), "--jurisdiction", "Estonia"])
+    assert named.exit_code == 1 and "--jurisdiction: 'Estonia' is not a jurisdiction code" in " ".join(named.output.split())
     # `run` takes the same options, and --strict
     (tmp_path / "empty.txt").write_text("")
     whole = runner.invoke(app, ["run", str(path), str(tmp_path / "empty.txt"), "--out", str(tmp_path / "run2"), "--model", "rules",

@@ -37,6 +37,13 @@ def test_corpus_bad_manifest_names_the_line(tmp_path):
     )
     with pytest.raises(CorpusError, match="line 3: doc_id"):
         load_manifest(bad)
+    # a country's name is no code: its documents would make a row no --jurisdictions filter reaches
+    bad.write_text("doc_id,jurisdiction,title,year,kind,language,format,source,sha256\n"
+                   "ok-doc,Estonia,T,2014,strategy,en,txt,,%s\n" % ("a" * 64))
+    with pytest.raises(CorpusError, match="line 2: jurisdiction: .*'Estonia' is not a jurisdiction code"):
+        load_manifest(bad)
+    bad.write_text(bad.read_text().replace("Estonia", " EE "))
+    assert load_manifest(bad)[0].jurisdiction == "ee"
 
 
 def test_corpus_paths_require_a_fetch(tmp_path):

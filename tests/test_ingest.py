@@ -185,6 +185,11 @@ def test_ingest_metadata_from_sidecar_then_options_then_unknown(tmp_path):
     path.with_suffix(".meta.json").write_text(json.dumps({"jurisdiction": "fi", "kind": "statute"}))
     with pytest.raises(IngestError, match="unknown kind 'statute': binding kinds are act, decree, directive"):
         resolve_meta(path, "0" * 64, {}, None)
+    path.with_suffix(".meta.json").write_text(json.dumps({"jurisdiction": "e e", "kind": "law"}))
+    with pytest.raises(IngestError, match="bad sidecar metadata: 'e e' is not a jurisdiction code"):
+        resolve_meta(path, "0" * 64, {}, None)
+    path.with_suffix(".meta.json").write_text(json.dumps({"jurisdiction": "US-CA", "kind": "law"}))
+    assert resolve_meta(path, "0" * 64, {}, None).jurisdiction == "us-ca"
     path.with_suffix(".meta.json").write_text(json.dumps({"year": "twenty"}))
     with pytest.raises(IngestError, match=r"bad sidecar metadata: year: Input should be a valid integer[^\n]*$"):
         resolve_meta(path, "0" * 64, {}, None)
