@@ -398,26 +398,33 @@ def remap_command(
     id and its title, keeping the old id in `moved_from`; labels whose text no passage holds, or
     several do, are named, not guessed at. Run after a change to segmentation, on a run the
     installed code has just ingested (an older run is refused), then `ddlens train`."""
-    from .annotations import annotation_files, load_annotations
+    from .annotations import annotation_files
     from .io import read_run_passages
-    from .remap import apply_remap, check_current_cut, plan_remap
+    from .remap import apply_remap, check_current_cut, label_lines, plan_remap
 
     try:
         if labels.is_dir() and not annotation_files(labels):
             raise DdlensError(labels, "no label files (*.jsonl) in this folder")
         passages = read_run_passages(run)
         check_current_cut(run)
-        plan = plan_remap(load_annotations(labels), passages)
+        located = label_lines(labels)
+        plan = plan_remap([record for record, _ in located], passages)
         changed = {} if dry_run else apply_remap(plan, labels)
     except DdlensError as exc:
         fail(exc)
+    lines: dict[tuple[str, str], list[str]] = {}
+    for record, line in located:  # where each label was read (a moved one: before it moved)
+        lines.setdefault((record.id, record.text_sha256), []).append(line)
     if as_json:
         typer.echo(json.dumps({
             "dry_run": dry_run,
-            "moved": [{"from": old, "to": m.new_id, "heading": m.heading, "text_sha256": sha} for (old, sha), m in plan.moved.items()],
-            "retitled": [{"id": pid, "heading": m.heading, "text_sha256": sha} for (pid, sha), m in plan.retitled.items()],
+            "moved": [{"from": old, "to": m.new_id, "heading": m.heading, "text_sha256": sha, "lines": lines[old, sha]}
+                      for (old, sha), m in plan.moved.items()],
+            "retitled": [{"id": pid, "heading": m.heading, "text_sha256": sha, "lines": lines[pid, sha]}
+                         for (pid, sha), m in plan.retitled.items()],
             "not_moved": [{"id": u.record.id, "doc_id": u.record.doc_id, "text_sha256": u.record.text_sha256,
-                           "found_in": list(u.found_in), "reason": u.reason} for u in plan.unplaced],
+                           "found_in": list(u.found_in), "reason": u.reason,
+                           "lines": lines[u.record.id, u.record.text_sha256]} for u in plan.unplaced],
             "rewritten": {str(path): n for path, n in changed.items()}}))
         return
     verb = "would move" if dry_run else "moved"
@@ -428,7 +435,8 @@ def remap_command(
         _flag("not moved", "yellow", f"{doc}: {n} labelled texts no single passage of {run} holds (label the new passages)")
     unplaced = sorted(plan.unplaced, key=lambda u: u.record.id)
     for u in unplaced[:10]:
-        console.print(f"  {u.record.id} ({u.reason}): {u.record.text[:60]}", markup=False, highlight=False)
+        where = ", ".join(lines[u.record.id, u.record.text_sha256])
+        console.print(f"  {u.record.id} ({u.reason}; {where}): {u.record.text[:60]}", markup=False, highlight=False)
     if len(unplaced) > 10:
         console.print(f"  … and {len(unplaced) - 10} more (`--json` lists them all)")
 

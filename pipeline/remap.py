@@ -13,12 +13,14 @@ do, is not guessed at: it keeps its id and is named, for annotators to read the 
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .annotations import annotation_files, annotation_record
+from .config import Settings
 from .errors import AnnotationError, DdlensError
 from .io import atomic_write_bytes, iter_jsonl, writable_target
 from .records import Annotation, Passage
@@ -79,8 +81,34 @@ def check_current_cut(run: Path) -> None:
     if recorded != ingest_code_digest():
         why = ("does not say which ingest code cut it (ingested before ddlens recorded that)" if recorded is None
                else "was cut by other ingest code than the one installed")
-        raise DdlensError(run, f"{why}: labels would follow an old segmentation; run `ddlens ingest --out {run}` "
+        raise DdlensError(run, f"{why}: labels would follow an old segmentation; run `{reingest_command(run)}` "
                           "again, then remap")
+
+
+def reingest_command(run: Path) -> str:
+    """The command that cuts the run's own inputs again (from run.json): a bare `ddlens ingest`
+    reads the fetched corpus, which is not what a run of other files was made from."""
+    try:
+        inputs = [Path(str(i["path"])) for i in json.loads((run / "run.json").read_text(encoding="utf-8"))["inputs"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        inputs = []
+    corpus = Settings().corpus_files.resolve()
+    if not inputs or all(p.resolve().parent == corpus for p in inputs):
+        return f"ddlens ingest --out {shlex.quote(str(run))}"
+    named = inputs if len(inputs) <= 3 else sorted({p.parent for p in inputs})
+    return "ddlens ingest " + " ".join(shlex.quote(str(p)) for p in named) + f" --out {shlex.quote(str(run))}"
+
+
+def label_lines(labels: Path | Iterable[Path]) -> list[tuple[Annotation, str]]:
+    """Every label with the `FILE:LINE` it is written on: a label that cannot move is for an
+    annotator to read again, who needs the line to open."""
+    located = []
+    for path in annotation_files(labels):
+        if not path.is_file():
+            raise AnnotationError(path, "no such annotation file or folder")
+        for line_no, row in iter_jsonl(path, AnnotationError):
+            located.append((annotation_record(path, line_no, row), f"{path}:{line_no}"))
+    return located
 
 
 def plan_remap(records: Iterable[Annotation], passages: Iterable[Passage]) -> RemapPlan:

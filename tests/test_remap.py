@@ -59,11 +59,16 @@ def test_remap_moves_labels_by_text_and_names_what_it_cannot_place(project):
     assert dry.exit_code == 0, dry.output
     assert "would move the labels of 1 passages" in dry.output and "sg: 1 labelled texts" in dry.output
     assert {p.name: p.read_bytes() for p in labels.iterdir()} == before
+    planned = json.loads(runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels), "--dry-run", "--json"]).output)
+    assert [(m["from"], m["to"], m["lines"]) for m in planned["moved"]] == [
+        ("sg:annex.p1-4", "sg:s3.1", [f"{labels / 'ann-a.jsonl'}:1", f"{labels / 'ann-b.jsonl'}:1"])]
 
     done = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
     assert done.exit_code == 0, done.output
     assert "2 lines in 2 files" in done.output
-    assert "sg:annex.p1-1 (no passage of the run holds its text): ANNEX A" in done.output
+    # an annotator is told which line to read again
+    assert f"sg:annex.p1-1 (no passage of the run holds its text; {labels / 'ann-a.jsonl'}:3): ANNEX A" \
+        in " ".join(done.output.split())
     a = load_annotations(labels / "ann-a.jsonl")
     assert [(r.id, r.heading, r.moved_from) for r in a] == [
         ("sg:s3.1", "Governance", "sg:annex.p1-4"), ("sg:s5.2", None, None),
@@ -76,7 +81,8 @@ def test_remap_moves_labels_by_text_and_names_what_it_cannot_place(project):
     again = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels), "--json"])
     report = json.loads(again.output)
     assert report["moved"] == [] and report["rewritten"] == {}
-    assert [(r["id"], r["found_in"]) for r in report["not_moved"]] == [("sg:annex.p1-1", [])]
+    assert [(r["id"], r["found_in"], r["lines"]) for r in report["not_moved"]] == [
+        ("sg:annex.p1-1", [], [f"{labels / 'ann-a.jsonl'}:3"])]
 
 
 def test_remap_keeps_each_line_as_it_was_written(project):
@@ -163,6 +169,19 @@ def test_remap_refuses_a_run_cut_by_other_ingest_code(project, info, expected):
     result = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
     assert result.exit_code == 1 and expected in result.output and "ddlens ingest --out" in result.output
     assert {p.name: p.read_bytes() for p in labels.iterdir()} == before
+
+
+def test_remap_refusal_names_the_files_the_run_was_made_from(project, tmp_path):
+    """A bare `ddlens ingest` would read the fetched corpus, not the files this run holds."""
+    run, labels = project
+    act = tmp_path / "my acts" / "act.txt"
+    (run / "run.json").write_text(json.dumps({"ingest_code": "0" * 64, "inputs": [{"path": str(act), "sha256": "0" * 64}]}))
+    result = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
+    assert result.exit_code == 1 and f"ddlens ingest '{act}' --out {run}" in " ".join(result.output.split())
+    many = [{"path": str(tmp_path / "acts" / f"act{i}.txt"), "sha256": "0" * 64} for i in range(5)]
+    (run / "run.json").write_text(json.dumps({"ingest_code": "0" * 64, "inputs": many}))
+    result = runner.invoke(app, ["annotate", "remap", str(run), "--labels", str(labels)])
+    assert f"ddlens ingest {tmp_path / 'acts'} --out {run}" in " ".join(result.output.split())
 
 
 def test_remap_takes_a_run_the_installed_code_just_ingested(tmp_path):
