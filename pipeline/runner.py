@@ -83,6 +83,8 @@ def ingest_batch(
             continue
         if sha in first_with:  # the same file twice (or a copy): read once, or every cell counts it twice
             result.duplicates.append((path, first_with[sha]))
+            if on_file:  # done with, so the progress count reaches its total
+                on_file(path)
             continue
         first_with[sha] = path
         if meta.doc_id in seen_ids:

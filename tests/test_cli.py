@@ -201,6 +201,13 @@ def test_cli_ingest_reads_a_file_given_twice_or_copied_once_and_says_so(tmp_path
     assert "copy.txt: the same file as" in text and "2 duplicate file(s) read once" in text
     info = json.loads((out / "run.json").read_text())
     assert [d["same_as"] for d in info["duplicates"]] == [str(path), str(path)]
+    # every file given is counted as done, so the progress bar reaches its total
+    from pipeline.config import Settings
+    from pipeline.runner import ingest_batch
+
+    done = []
+    ingest_batch([path, path, tmp_path / "missing.txt"], [], Settings(), on_file=done.append)
+    assert done == [path, path, tmp_path / "missing.txt"]
 
 
 def test_cli_ingest_stores_a_jurisdiction_lower_cased_and_says_when_options_do_not_apply(tmp_path, shared_corpus):
