@@ -21,7 +21,7 @@ from .corpus import corpus_paths, fetch_corpus, kinds_by_doc, load_manifest
 from .errors import DdlensError
 from .pdf import BACKENDS
 from .records import DocumentMeta
-from .terminal import console
+from .terminal import console, element_column
 from .terminal import fail as _fail
 from .terminal import flag as _flag
 from .terminal import print_table as _print_table
@@ -593,8 +593,8 @@ def compare(
     """Jurisdictions side by side, element by element, with their best evidence."""
     import json as json_
 
+    from .matrix import cited_title, split_codes
     from .matrix import compare as compare_
-    from .matrix import split_codes
 
     filters = _filters(kind, years, None, min_score, bearer)
     data = _load_run(run)
@@ -608,7 +608,7 @@ def compare(
     if as_json:
         typer.echo(json_.dumps(result.to_json(), ensure_ascii=False, indent=1))
         return
-    table = Table("element", *result.groups, show_lines=True,
+    table = Table(element_column(), *result.groups, show_lines=True,
                   title="coverage level (passages) · best evidence" + _filters_line(filters))
     for element in result.elements:
         row = []
@@ -620,7 +620,7 @@ def compare(
     _print_table(table)
     for group in result.groups:  # what each column stands on: a strategy is no match for a directive
         docs = [d for d in result.documents if d["jurisdiction"] == group]
-        console.print(f"{group}: " + "; ".join(f"{d.get('title') or d['doc_id']} ({d.get('year') or 'n.d.'}, {d['kind']})"
+        console.print(f"{group}: " + "; ".join(f"{cited_title(d.get('title'), d['doc_id'])} ({d.get('year') or 'n.d.'}, {d['kind']})"
                                                for d in docs), markup=False, highlight=False)
     _print_cautions(result.model, [d for d in result.documents if d["jurisdiction"] in result.groups])
 
@@ -636,6 +636,7 @@ def diff(
     """What one document covers that the other does not, element by element."""
     import json as json_
 
+    from .matrix import cited_title
     from .matrix import diff as diff_
 
     _filters(None, None, None, min_score)
@@ -647,12 +648,22 @@ def diff(
     if as_json:
         typer.echo(json_.dumps({"a": doc_a, "b": doc_b, "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=1))
         return
-    kinds = {d: data.documents[d]["kind"] for d in (doc_a, doc_b)}
-    table = Table("element", "A", "B", "verdict", "evidence", title=f"A = {doc_a} ({kinds[doc_a]})\nB = {doc_b} ({kinds[doc_b]})",
+    def named(side: str, doc_id: str) -> str:
+        doc = data.documents[doc_id]
+        return f"{side} = {doc_id}: {cited_title(doc.get('title'), doc_id)} ({doc.get('year') or 'n.d.'}, {doc['kind']})"
+
+    def quoted(side: str, evidence: list) -> list[str]:
+        """The best passage's place and opening words: the title already names its document."""
+        if not evidence:
+            return []
+        e = evidence[0]
+        words = e.text if len(e.text) <= 90 else e.text[:90].rsplit(" ", 1)[0] + " …"
+        return [f"{side}: {', '.join(p for p in (e.citation, e.pages) if p)}: \u201c{words}\u201d"]
+
+    table = Table(element_column(), "A", "B", "verdict", "best evidence", title=f"{named('A', doc_a)}\n{named('B', doc_b)}",
                   show_lines=True)
     for row in rows:
-        evidence = [f"A: {row.evidence_a[0].reference}"] if row.evidence_a else []
-        evidence += [f"B: {row.evidence_b[0].reference}"] if row.evidence_b else []
+        evidence = quoted("A", row.evidence_a) + quoted("B", row.evidence_b)
         table.add_row(row.element, row.level_a, row.level_b, row.verdict, "\n".join(evidence))
     _print_table(table)
     _print_cautions(data.model, [data.documents[doc_a], data.documents[doc_b]])

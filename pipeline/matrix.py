@@ -43,6 +43,13 @@ DECLARATORY_KINDS = frozenset({"recital", "title", "footnote", "closing"})
 EVIDENCE_TEXT_CHARS = 1500
 
 
+def cited_title(title: str | None, doc_id: str) -> str:
+    """A document's title as a footnote cites it; a file ingested without metadata by its doc_id.
+    A manifest's note on the copy read ("… - recitals and articles", "… - consolidated text as
+    at 4 Nov 2025 …") describes the file, not the act, and is left off."""
+    return (title if title and title != "unknown" else doc_id).split(" - ", 1)[0]
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One passage behind a cell, citable as it stands."""
@@ -67,11 +74,7 @@ class Evidence:
     def reference(self) -> str:
         """"Title (year), Article 21(2)(d), p. 12": what an analyst pastes into a footnote."""
         year = f" ({self.year})" if self.year else ""
-        title = self.title if self.title and self.title != "unknown" else self.doc_id  # a file ingested without metadata
-        # a manifest's note on the copy read ("… - recitals and articles", "… - consolidated text
-        # as at 4 Nov 2025 …") describes the file, not the act a footnote cites
-        title = title.split(" - ", 1)[0]
-        return ", ".join(p for p in (f"{title}{year}", self.citation, self.pages) if p)
+        return ", ".join(p for p in (f"{cited_title(self.title, self.doc_id)}{year}", self.citation, self.pages) if p)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "reference": self.reference}

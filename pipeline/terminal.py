@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from .errors import DdlensError
@@ -33,6 +33,13 @@ def fail(exc: DdlensError | ValueError) -> None:
 def print_table(table: Table) -> None:
     """A table on stdout, its cells printed as they are."""
     Console(markup=False).print(table)
+
+
+def element_column() -> Column:
+    """The element names whole: cut to `territoriali…` in a narrow terminal, two read alike."""
+    from .scheme import load_scheme
+
+    return Column("element", no_wrap=True, min_width=max(len(e) for e in load_scheme().elements))
 
 
 def progress() -> Progress:

@@ -14,7 +14,15 @@ from pipeline.errors import DdlensError
 from pipeline.export import write_csv, write_heatmap, write_xlsx
 from pipeline.io import write_jsonl, write_passages, write_predictions
 from pipeline.matrix import compare as compare_matrix
-from pipeline.matrix import coverage, describe_filters, diff, failed_files, load_run, parse_filters, passage_level
+from pipeline.matrix import (
+    coverage,
+    describe_filters,
+    diff,
+    failed_files,
+    load_run,
+    parse_filters,
+    passage_level,
+)
 from pipeline.records import Passage, Prediction
 from pipeline.scheme import load_scheme
 
@@ -315,8 +323,10 @@ def test_cli_matrix_compare_diff(run_dir, tmp_path):
     diffed = runner.invoke(app, ["diff", str(run_dir), "aa-law", "aa-strat", "--json"])
     verdicts = {r["element"]: r["verdict"] for r in json.loads(diffed.stdout)["rows"]}
     assert verdicts["risk_assessment"] == "only A" and verdicts["information_exchange"] == "both, B binds more"
-    diff_table = runner.invoke(app, ["diff", str(run_dir), "aa-law", "aa-strat"])
-    assert "A = aa-law (law)" in diff_table.output and "caution" in diff_table.output
+    diff_table = runner.invoke(app, ["diff", str(run_dir), "aa-law", "aa-strat"], env={"COLUMNS": "160"})
+    flat = " ".join(diff_table.output.split())
+    assert "A = aa-law: Cyber Act (2020, law)" in flat and "caution" in diff_table.output
+    assert "A: Article 3(1), p. 2: \u201cText of aa-law:1.\u201d" in flat  # where, and the words; the title names the act
     partly = runner.invoke(app, ["compare", str(run_dir), "aa,cc", "--kind", "strategy"])
     assert partly.exit_code == 0 and "no document of cc under --kind/--years: left out" in partly.output
 
