@@ -488,17 +488,15 @@ def _filters_line(filters) -> str:
 
 
 def _load_run(run: Path):
-    """The run, with the elements its model never tags (their cells read "not assessed")."""
-    from dataclasses import replace
-
-    from .matrix import load_run, untagged_elements
+    """The run, with its model's card (the elements it never tags read "not assessed")."""
+    from .matrix import load_run
     from .train import read_card
 
     try:
         data = load_run(run)
     except DdlensError as exc:
         _fail(exc)
-    return replace(data, untagged=untagged_elements(read_card(_models_dir(), data.model)))
+    return replace(data, card=read_card(_models_dir(), data.model))
 
 
 @app.command()
@@ -519,7 +517,7 @@ def matrix(
     data = _load_run(run)
     with console.status("building the matrix…"):
         result = _write_matrix(data, filters, evidence, out)
-    _print_levels(result, run)
+    _print_levels(result, data)
     console.print(f"wrote {', '.join(OUTPUTS)} → {out or run}")
 
 
@@ -527,12 +525,12 @@ def _write_matrix(data, filters, evidence: int, out: Optional[Path]):
     from .matrix_files import write_matrix_files
 
     try:
-        return write_matrix_files(data, _models_dir(), filters, evidence, out)
+        return write_matrix_files(data, filters, evidence, out)
     except DdlensError as exc:
         _fail(exc)
 
 
-def _print_levels(result, folder: Path) -> None:
+def _print_levels(result, run) -> None:
     """The matrix's levels in one line, then what to be careful of (`_print_cautions`) and
     the run's files that could not be read: they are in no cell."""
     from collections import Counter
@@ -543,14 +541,14 @@ def _print_levels(result, folder: Path) -> None:
     console.print(f"{len(result.groups)} jurisdictions × {len(result.elements)} elements from {len(result.documents)} documents "
                   f"({result.n_passages} passages): "
                   + ", ".join(f"{level} {counts[level]}" for level in SHOWN_LEVELS if counts[level] or level != SHOWN_LEVELS[0]))
-    _print_cautions(result.model, result.documents)
-    failed = failed_files(folder)
+    _print_cautions(run, result.documents)
+    failed = failed_files(run.folder)
     if failed:
         _flag("caution", "yellow", f"{len(failed)} file(s) of this run could not be read and are in no cell: "
               + "; ".join(f"{Path(str(f['path'])).name} ({f.get('reason', '')})" for f in failed))
 
 
-def _print_cautions(model: str, documents: list[dict]) -> None:
+def _print_cautions(run, documents: list[dict]) -> None:
     """What a reader of a matrix, a comparison or a diff should know before trusting it, said
     on the terminal, since many never open the report: the elements the model never tags or
     finds poorly, documents of unknown jurisdiction pooled in one row, and documents in
@@ -558,16 +556,13 @@ def _print_cautions(model: str, documents: list[dict]) -> None:
     from collections import Counter
 
     from .export import card_summary
-    from .matrix import untagged_elements
     from .report import WEAK_F1, weak_elements
-    from .train import read_card
 
-    card = read_card(_models_dir(), model)
-    untagged = untagged_elements(card)
+    untagged = run.untagged
     if untagged:
-        _flag("caution", "yellow", f"never tagged by the {model} model (too few training examples), so their cells "
+        _flag("caution", "yellow", f"never tagged by the {run.model} model (too few training examples), so their cells "
               f"read 'not assessed', not 'absent': {', '.join(sorted(untagged))}")
-    weak = {e: f1 for e, f1 in weak_elements(card_summary(card)).items() if e not in untagged}
+    weak = {e: f1 for e, f1 in weak_elements(card_summary(run.card)).items() if e not in untagged}
     if weak:
         _flag("caution", "yellow", f"cross-validated F1 under {WEAK_F1} (most of their cells are likely wrong): "
               + ", ".join(f"{e} {f1:.2f}" for e, f1 in weak.items()))
@@ -622,7 +617,7 @@ def compare(
         docs = [d for d in result.documents if d["jurisdiction"] == group]
         console.print(f"{group}: " + "; ".join(f"{cited_title(d.get('title'), d['doc_id'])} ({d.get('year') or 'n.d.'}, {d['kind']})"
                                                for d in docs), markup=False, highlight=False)
-    _print_cautions(result.model, [d for d in result.documents if d["jurisdiction"] in result.groups])
+    _print_cautions(data, [d for d in result.documents if d["jurisdiction"] in result.groups])
 
 
 @app.command()
@@ -666,7 +661,7 @@ def diff(
         evidence = quoted("A", row.evidence_a) + quoted("B", row.evidence_b)
         table.add_row(row.element, row.level_a, row.level_b, row.verdict, "\n".join(evidence))
     _print_table(table)
-    _print_cautions(data.model, [data.documents[doc_a], data.documents[doc_b]])
+    _print_cautions(data, [data.documents[doc_a], data.documents[doc_b]])
 
 
 @app.command("run")
@@ -685,7 +680,7 @@ def run_all(
     classify step: a partial report is not what a strict batch wants.
     """
     from .matrix import Filters, RunData
-    from .train import best_model_name
+    from .train import best_model_name, read_card
 
     started = time.perf_counter()
     name = model or best_model_name(_models_dir())
@@ -702,10 +697,10 @@ def run_all(
         task = progress.add_task("matrix", total=1, current="")
         # what the run folder now holds, from memory rather than read back from its files
         data = RunData(out, {d.doc_id: d.summary() for d in result.documents}, result.passages,
-                       {p.passage_id: p for p in predictions})
+                       {p.passage_id: p for p in predictions}, read_card(_models_dir(), name))
         built = _write_matrix(data, Filters(), 5, None)
         progress.update(task, advance=1)
-    _print_levels(built, out)
+    _print_levels(built, data)
     console.print(f"done in {time.perf_counter() - started:.0f}s; open the report: {(out / 'report.html').resolve()}")
 
 

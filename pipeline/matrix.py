@@ -158,17 +158,23 @@ def _kind_group(kind: str) -> str:
 
 @dataclass
 class RunData:
-    """The three files of a classified run folder, joined."""
+    """The three files of a classified run folder, joined, and the card of the model that
+    classified it, read once for every cell, file and caution made from them."""
 
     folder: Path
     documents: dict[str, dict]
     passages: list[Passage]
     predictions: dict[str, Prediction]
-    untagged: frozenset[str] = frozenset()  # elements the model never tags (`untagged_elements`)
+    card: dict = field(default_factory=dict)
 
     @property
     def model(self) -> str:
         return next(iter(self.predictions.values())).model if self.predictions else "none"
+
+    @property
+    def untagged(self) -> frozenset[str]:
+        """Elements the model never tags: their empty cells read "not assessed"."""
+        return untagged_elements(self.card)
 
 
 def load_run(run: Path) -> RunData:

@@ -4,7 +4,6 @@ report.html, all built from one set of filters."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from .export import write_csv, write_heatmap, write_json, write_xlsx
@@ -16,25 +15,21 @@ from .matrix import (
     coverage,
     describe_filters,
     failed_files,
-    untagged_elements,
 )
 from .report import write_report
-from .train import read_card
 
 OUTPUTS = MATRIX_FILES
 
 
-def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filters(), top: int = 5,
-                       out: Path | None = None) -> Matrix:
-    """Write the five files into `out` (default: the run folder); returns the matrix."""
+def write_matrix_files(run: RunData, filters: Filters = Filters(), top: int = 5, out: Path | None = None) -> Matrix:
+    """Write the five files into `out` (default: the run folder), with the run's model card;
+    returns the matrix."""
     out = out or run.folder
     out.mkdir(parents=True, exist_ok=True)
-    card = read_card(models_dir, run.model)
-    run = replace(run, untagged=untagged_elements(card))
     matrix = coverage(run, filters, top=top)
     write_csv(matrix, out / "matrix.csv")
-    write_json(matrix, out / "matrix.json", card)
-    write_xlsx(matrix, out / "matrix.xlsx", card)
+    write_json(matrix, out / "matrix.json", run.card)
+    write_xlsx(matrix, out / "matrix.xlsx", run.card)
     described = describe_filters(filters)
     write_heatmap(matrix, out / "heatmap.png", title=f"Due diligence coverage ({run.model} model)"
                   + (f"\n{described}" if described else ""))
@@ -43,5 +38,5 @@ def write_matrix_files(run: RunData, models_dir: Path, filters: Filters = Filter
     info["not_read"] = failed_files(run.folder)
     # each document's `top` strongest passages hold each jurisdiction's `top` strongest, so the
     # report's cells (folded from documents in the page) show the evidence matrix.json shows
-    write_report(coverage(run, filters, by="doc_id", top=top), out / "report.html", card, info, top)
+    write_report(coverage(run, filters, by="doc_id", top=top), out / "report.html", run.card, info, top)
     return matrix

@@ -152,11 +152,10 @@ def test_an_element_the_model_never_tags_is_not_assessed_rather_than_absent(run_
     cells must not read "absent", and a diff must not call it covered by neither."""
     from dataclasses import replace
 
-    from pipeline.matrix import NOT_ASSESSED, untagged_elements
+    from pipeline.matrix import NOT_ASSESSED
 
-    untagged = untagged_elements({"thresholds": {"good_faith": 1.01, "no_harm": 0.4}})
-    assert untagged == {"good_faith"}
-    run = replace(load_run(run_dir), untagged=untagged)
+    run = replace(load_run(run_dir), card={"thresholds": {"good_faith": 1.01, "no_harm": 0.4}})
+    assert run.untagged == {"good_faith"}
     m = coverage(run)
     assert {m.cell(g, "good_faith").level for g in m.groups} == {NOT_ASSESSED}
     assert m.cell("aa", "no_harm").level == "absent" and m.cell("bb", "no_harm").level == "mentioned"
