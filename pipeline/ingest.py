@@ -88,23 +88,27 @@ def ingest_file(path: Path, meta: DocumentMeta, sha256: str | None = None, backe
     fmt = detect_format(path)
     count: int | None = None
     printed: dict[int, int] | None = None
+    title = meta.title
     if fmt == "pdf":
         blocks, warnings, count, printed = _ingest_pdf(path, backend, pages, margin_notes=meta.kind in BINDING_KINDS)
     else:
         raw = _read_text(path)
         if fmt == "html":
-            raw = html_to_text(raw)
+            raw, page_title = html_to_text(raw)
+            if title == "unknown" and page_title:  # cited by its page's title rather than its file name
+                title = page_title
         blocks, warnings = reflow_text(raw)
     if not any(b.kind != BlockKind.footnote for b in blocks):
         raise IngestError(path, "no text found")
     blocks = _with_offsets(blocks)
     language = meta.language or _detect_language(" ".join(b.text for b in blocks[:80]))
     if meta.source == "unknown":
-        warnings.append("metadata unknown: not in the manifest, no sidecar, no options")
+        warnings.append("metadata unknown: not in the manifest, no sidecar, no options"
+                        + (" (title from the page's <title>)" if title != meta.title else ""))
     return Document(
         doc_id=meta.doc_id,
         jurisdiction=meta.jurisdiction,
-        title=meta.title,
+        title=title,
         year=meta.year,
         kind=meta.kind,
         language=language,

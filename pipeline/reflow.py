@@ -163,11 +163,13 @@ def _dedupe_adjacent(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def html_to_text(html: str) -> str:
-    """Block-level HTML elements become paragraphs separated by blank lines."""
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """Block-level HTML elements become paragraphs separated by blank lines; with the page's
+    <title>, which names a document no manifest describes."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
+    title = normalize_space(soup.title.get_text(" ")) if soup.title else ""
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer"]):
         tag.decompose()
     parts: list[str] = []
@@ -180,4 +182,4 @@ def html_to_text(html: str) -> str:
             parts.append(text)
     if not parts:
         parts = [normalize_space(t) for t in soup.get_text("\n").split("\n") if t.strip()]
-    return "\n\n".join(parts)
+    return "\n\n".join(parts), title or None

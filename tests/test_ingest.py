@@ -116,6 +116,11 @@ def test_ingest_html_same_cleaning(tmp_path):
     assert doc.format == "html"
     assert [b.text for b in doc.blocks][:3] == ["Cyber Act", "Article 1", "Scope"]
     assert "Menu" not in doc.text
+    # a page no metadata describes is cited by its <title>, not its file name; a title given wins
+    path.write_text(path.read_text().replace("<head>", "<head><title>Cyber Act  2021 | Gazette</title>"))
+    bare = ingest_file(path, resolve_meta(path, "0" * 64, {}, None))
+    assert bare.title == "Cyber Act 2021 | Gazette" and "title from the page's <title>" in bare.warnings[-1]
+    assert ingest_file(path, META.model_copy(update={"title": "Cybersecurity Act"})).title == "Cybersecurity Act"
 
 
 def test_ingest_offsets_index_the_clean_text(corpus_doc):
