@@ -621,6 +621,49 @@ def compare(
 
 
 @app.command()
+def evidence(
+    run: Path = typer.Argument(..., help="A classified run folder."),
+    group: str = typer.Argument(..., help="A jurisdiction code (ee) or a doc_id: a row of the matrix, or one document."),
+    element: str = typer.Argument(..., help="An element: risk_assessment, information_exchange, …"),
+    kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, min_score: float = _MIN_SCORE,
+    bearer: Optional[str] = _BEARER,
+    limit: int = typer.Option(20, min=0, help="Passages shown in the table (0: all); --json and --csv give all."),
+    as_json: bool = typer.Option(False, "--json", help="Print every passage as JSON."),
+    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write every passage to this CSV file."),
+) -> None:
+    """Every passage behind one cell, strongest first, with its citation, level, score and why."""
+    import json as json_
+
+    from .export import write_evidence_csv
+    from .matrix import cell_evidence
+
+    filters = _filters(kind, years, None, min_score, bearer)
+    data = _load_run(run)
+    try:
+        items = cell_evidence(data, group, element, filters)
+    except DdlensError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json_.dumps([e.to_dict() for e in items], ensure_ascii=False, indent=1))
+        return
+    if csv_out is not None:
+        write_evidence_csv(items, csv_out)
+        console.print(f"{len(items)} passages → {csv_out}")
+        return
+    shown = items if limit == 0 else items[:limit]
+    table = Table("#", "reference", "level", "score", "modality / bearer", "text", "why", show_lines=True,
+                  title=f"{group} · {element}: {len(items)} passages" + _filters_line(filters))
+    for rank, e in enumerate(shown, start=1):
+        table.add_row(str(rank), e.reference, e.level, f"{e.score:.2f}", f"{e.modality} / {e.bearer}",
+                      e.text if len(e.text) <= 300 else e.text[:300].rsplit(" ", 1)[0] + " …", ", ".join(e.why))
+    _print_table(table)
+    if len(shown) < len(items):
+        console.print(f"… and {len(items) - len(shown)} more (--limit 0, --json or --csv give them all)")
+    if element in data.untagged:
+        _flag("caution", "yellow", f"the {data.model} model never tags {element}: no passage here means not assessed")
+
+
+@app.command()
 def diff(
     run: Path = typer.Argument(..., help="A classified run folder."),
     doc_a: str = typer.Argument(..., help="doc_id of document A (see documents.jsonl or `ddlens corpus list`)."),

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from .io import atomic_write_text
-from .matrix import LEVEL_MEANING, SHOWN_LEVELS, Matrix
+from .matrix import LEVEL_MEANING, SHOWN_LEVELS, Evidence, Matrix
 
 # ordinal palette, light to dark (ColorBrewer Blues: readable in grey and by the colour-blind)
 # (grey for a cell not assessed: neither the white of "absent" nor a shade of blue)
@@ -28,6 +28,25 @@ def write_csv(matrix: Matrix, path: Path) -> None:
     for cell in matrix.cells:
         row = cell.to_row()
         writer.writerow((cell.group, *[";".join(row[c]) if c == "evidence" else row[c] for c in CSV_COLUMNS]))
+    atomic_write_text(path, buffer.getvalue())
+
+
+EVIDENCE_COLUMNS = ("rank", "passage_id", "doc_id", "jurisdiction", "reference", "citation", "pages", "title", "year",
+                    "doc_kind", "element", "level", "score", "modality", "bearer", "why", "text")
+# a cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "- the operator …")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_evidence_csv(evidence: list[Evidence], path: Path) -> None:
+    """One row per passage, in the order given. A text opening like a formula is written with a
+    leading apostrophe, as spreadsheets mark text, so opening the file runs nothing."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EVIDENCE_COLUMNS)
+    for rank, e in enumerate(evidence, start=1):
+        row = {**e.to_dict(), "rank": rank, "why": "; ".join(e.why)}
+        writer.writerow(["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+                         for v in (row[c] for c in EVIDENCE_COLUMNS)])
     atomic_write_text(path, buffer.getvalue())
 
 

@@ -391,6 +391,22 @@ def compare(run: RunData, jurisdictions: list[str], filters: Filters = Filters()
     return matrix
 
 
+def cell_evidence(run: RunData, group: str, element: str, filters: Filters = Filters()) -> list[Evidence]:
+    """Every passage behind one cell, strongest first: `group` is a jurisdiction code or a
+    doc_id. The matrix files keep a cell's strongest few; an analyst checking a cell of 40
+    passages needs the rest."""
+    elements = load_scheme().elements
+    if element not in elements:
+        raise DdlensError(run.folder, f"no element {element!r}: the elements are {', '.join(elements)}")
+    if group in run.documents:
+        filters, key = replace(filters, jurisdictions=None), (lambda e: e.doc_id)
+    else:
+        group = group.strip().lower()
+        filters, key = replace(filters, jurisdictions=frozenset({group})), (lambda e: e.jurisdiction)
+    check_filters(run, filters)
+    return sorted((e for e in collect_evidence(run, filters) if e.element == element and key(e) == group), key=strength)
+
+
 def _verdict(level_a: str, level_b: str) -> str:
     if NOT_ASSESSED in (level_a, level_b):
         return NOT_ASSESSED

@@ -450,3 +450,44 @@ def test_bearer_filter_keeps_only_the_duties_that_bearer_owes(run_dir):
     assert json.loads(result.stdout)["filters"]["bearers"] == ["operator"]
     table = runner.invoke(app, ["compare", str(run_dir), "aa", "cc", "--bearer", "operator"])
     assert "filters: duties borne by operator" in table.output  # a filtered table says so
+
+
+def test_evidence_lists_every_passage_behind_one_cell(run_dir, tmp_path):
+    """The matrix files keep a cell's strongest few; checking a cell needs all of them."""
+    from pipeline.matrix import cell_evidence
+
+    run = load_run(run_dir)
+    assert [e.passage_id for e in cell_evidence(run, "AA", "risk_assessment")] == ["aa-law:1", "aa-law:2"]
+    assert [e.passage_id for e in cell_evidence(run, "aa", "risk_assessment", parse_filters(bearer="state"))] == ["aa-law:2"]
+    assert [e.passage_id for e in cell_evidence(run, "aa-strat", "information_exchange")] == ["aa-strat:1"]
+    assert cell_evidence(run, "bb", "risk_assessment") == []
+    with pytest.raises(DdlensError, match="no element 'risk': the elements are good_faith, no_harm"):
+        cell_evidence(run, "aa", "risk")
+    with pytest.raises(DdlensError, match=r"no documents for jurisdiction\(s\) xx"):
+        cell_evidence(run, "xx", "risk_assessment")
+
+    table = runner.invoke(app, ["evidence", str(run_dir), "aa", "risk_assessment", "--limit", "1"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    flat = " ".join(table.output.split())
+    assert "aa · risk_assessment: 2 passages" in flat and "Cyber Act (2020), Article 3(1), p. 2" in flat
+    assert "risk assessment, cue: risk assessment" in flat and "… and 1 more" in flat
+    listed = json.loads(runner.invoke(app, ["evidence", str(run_dir), "aa", "risk_assessment", "--json"]).stdout)
+    assert [(e["passage_id"], e["level"]) for e in listed] == [("aa-law:1", "law:result"), ("aa-law:2", "law:conduct")]
+    out = tmp_path / "cell.csv"
+    assert runner.invoke(app, ["evidence", str(run_dir), "aa", "risk_assessment", "--csv", str(out)]).exit_code == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["rank"], r["passage_id"], r["reference"]) for r in rows][0] == ("1", "aa-law:1", "Cyber Act (2020), Article 3(1), p. 2")
+    typo = runner.invoke(app, ["evidence", str(run_dir), "aa", "riskassessment"])
+    assert typo.exit_code == 1 and "no element 'riskassessment'" in typo.output
+
+
+def test_evidence_csv_opens_as_text_in_a_spreadsheet(tmp_path):
+    from pipeline.export import write_evidence_csv
+    from pipeline.matrix import Evidence
+
+    hostile = Evidence(passage_id="x:1", doc_id="x", jurisdiction="xx", title="T", year=None, doc_kind="law",
+                       citation="Article 1", pages="", text='=HYPERLINK("http://evil","click")', element="no_harm",
+                       score=0.9, modality="none", bearer="none", level="mentioned")
+    write_evidence_csv([hostile], tmp_path / "e.csv")
+    row = next(csv.DictReader((tmp_path / "e.csv").open()))
+    assert row["text"] == "'=HYPERLINK(\"http://evil\",\"click\")" and row["citation"] == "Article 1"
