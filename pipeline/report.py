@@ -260,7 +260,9 @@ function showCell(C, td) {
     + `<p><b>${esc(c.level)}</b>: ${esc(D.meaning[c.level])}<br>${c.n} supporting passage${c.n === 1 ? '' : 's'} in ${c.docs} document${c.docs === 1 ? '' : 's'}.</p>`
     + (e in D.weak ? `<p class="warn">⚠ ${esc(weakNote(e))}</p>` : '')
     + (c.level === 'not assessed' ? '' : trustNote(e, c.n)
-       + (items || '<p class="muted">No passage supports this element in the documents shown.</p>'));
+       + (items || '<p class="muted">No passage supports this element in the documents shown.</p>')
+       + (c.n > c.evidence.length ? `<p class="muted">The strongest ${c.evidence.length} of ${c.n} passages; `
+          + `<code>ddlens evidence RUN ${esc(j)} ${esc(e)}</code> lists them all.</p>` : ''));
 }
 
 function showDocs(j) {

@@ -64,6 +64,11 @@ def test_report_in_browser(real_run, browser):
     precision = card["metrics"]["per_label"]["information_exchange"]["precision"]
     assert f"{int(100 * precision + 0.5)}% of the passages the model tagged information exchange held it" in \
         browser.find_element(By.ID, "detail").text
+    shown = json.loads((real_run / "matrix.json").read_text())
+    cell_json = next(c for c in shown["cells"] if c["group"] == "eu" and c["element"] == "information_exchange")
+    assert cell_json["n_passages"] > len(references)  # the rest are one command away
+    assert f"The strongest {len(references)} of {cell_json['n_passages']} passages; ddlens evidence RUN eu " \
+        "information_exchange lists them all." in browser.find_element(By.ID, "detail").text
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "report.png"))
 
