@@ -312,22 +312,33 @@ def adjudicate_command(
     against: Optional[Path] = typer.Option(
         None, "--against", help="An audit: the gold label each passage has in this folder (other files than FILES) "
         "joins as annotator `gold`, and earlier adjudications do not settle it."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUT and review file (a review "
+                                   "file may hold decisions)."),
 ) -> None:
     """Agreed labels pass; disagreements go to a review file with every annotator's labels
     and a majority proposal: decide each row, set its `reviewed` to true, then `ddlens
     annotate import REVIEW --annotator adjudicated` (a row left false is not imported)."""
     from .adjudicate import adjudicate
-    from .annotations import load_annotations, write_annotations
+    from .annotations import annotation_files, load_annotations, write_annotations
     from .io import write_jsonl
 
+    review = review or out.with_name(out.name.removesuffix(".jsonl") + ".review.jsonl")
     try:
+        inputs = {f.resolve() for f in annotation_files(files)}
+        for target in (out, review):
+            if target.is_dir():
+                raise DdlensError(target, "is a folder: name the file to write")
+            if target.resolve() in inputs:
+                raise DdlensError(target, "is one of the files to merge: writing it would replace an annotator's labels")
+            if target.exists() and not overwrite:
+                raise DdlensError(target, "already exists (a review file may hold decisions already made): "
+                                          "choose another --out, or pass --overwrite")
         records = load_annotations(files)
         if against is not None:
             records = _with_gold(records, against, files)
         merged, disputed = adjudicate(records)
     except DdlensError as exc:
         fail(exc)
-    review = review or out.with_name(out.name.removesuffix(".jsonl") + ".review.jsonl")
     write_annotations(out, merged)
     write_jsonl(review, disputed)
     console.print(f"{len(merged)} passages merged → {out}; {len(disputed)} disagreements to review → {review}"

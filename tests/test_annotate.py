@@ -412,6 +412,18 @@ def test_cli_loop(real_run, tmp_path):
     result = runner.invoke(app, ["annotate", "adjudicate", str(labelled), "--out", str(tmp_path / "merged.jsonl")])
     assert result.exit_code == 0 and "4 disagreements to review" in result.output
     assert len((tmp_path / "merged.review.jsonl").read_text().splitlines()) == 4
+    # a second run must not wipe decisions typed into the review file, nor an annotator's own file
+    decided = (tmp_path / "merged.review.jsonl").read_text().replace('"reviewed": false', '"reviewed": true', 1)
+    (tmp_path / "merged.review.jsonl").write_text(decided)
+    again = runner.invoke(app, ["annotate", "adjudicate", str(labelled), "--out", str(tmp_path / "merged.jsonl")])
+    assert again.exit_code == 1 and "merged.jsonl: already exists" in again.output
+    assert (tmp_path / "merged.review.jsonl").read_text() == decided
+    onto = runner.invoke(app, ["annotate", "adjudicate", str(labelled), "--out", str(labelled / "ann1.jsonl"), "--overwrite"])
+    assert onto.exit_code == 1 and "is one of the files to merge" in onto.output
+    folder = runner.invoke(app, ["annotate", "adjudicate", str(labelled), "--out", str(tmp_path)])
+    assert folder.exit_code == 1 and "is a folder" in folder.output and "Traceback" not in folder.output
+    replaced = runner.invoke(app, ["annotate", "adjudicate", str(labelled), "--out", str(tmp_path / "merged.jsonl"), "--overwrite"])
+    assert replaced.exit_code == 0, replaced.output
 
     bad = runner.invoke(app, ["annotate", "import", str(tmp_path / "ids.txt"), "--annotator", "x", "--out",
                               str(tmp_path / "x.jsonl")])
