@@ -3,8 +3,10 @@
 
 Every task carries the passage id and `text_sha256`, so an import can tell a label given to
 the text that was exported from one given to a text that has since changed. The model's
-labels travel as pre-annotations (Label Studio `predictions`, doccano labels, the JSONL
-`suggested` field) and never become training labels unless an annotator saves them.
+labels travel as pre-annotations (Label Studio `predictions`, the doccano `ddlens_suggested`
+and JSONL `suggested` fields) and never become training labels unless an annotator saves
+them. doccano has no place for a pre-annotation apart from the labels themselves, so there
+its `label` carries only labels a person gave: an untouched task must not import as read.
 """
 
 from __future__ import annotations
@@ -152,9 +154,8 @@ def _doccano_labels_of(elements: list[str], modality: str, bearer: str, fragment
 
 def _doccano_line(task: Task) -> dict:
     out = task.data()
-    source = task.labels or task.prediction
-    out["label"] = _doccano_labels_of(source.elements, source.modality, source.bearer,
-                                      getattr(source, "fragment", False)) if source else []
+    given = task.labels
+    out["label"] = _doccano_labels_of(given.elements, given.modality, given.bearer, given.fragment) if given else []
     if task.labels is not None and task.labels.note:
         out[NOTE] = task.labels.note
     if task.prediction is not None:
@@ -223,9 +224,7 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
                 result.unlabelled += 1
                 continue
             who = f"{annotator}/{labels['by']}" if several and labels.get("by") not in (None, "") else annotator
-            problem = _check_row(row, passages) or (
-                f"a review row is an adjudication: import it with --annotator {ADJUDICATOR}"
-                if row.get("review") and annotator != ADJUDICATOR else "")
+            problem = _check_row(row, passages) or _adjudication_problem(bool(row.get("review")), annotator)
             if problem:
                 result.problems.append(f"{where} ({row.get('id') or '?'}): {problem}")
                 continue
@@ -252,6 +251,17 @@ def read_labels(path: Path, annotator: str, fmt: str | None = None, passages: di
                 result.as_suggested += 1
     result.tasks = len(rows)
     return result
+
+
+def _adjudication_problem(review: bool, annotator: str) -> str:
+    """Adjudications outrank every other label in training, so only a decided row of
+    adjudicate's review file is one, and such a row is nobody else's label."""
+    if review and annotator != ADJUDICATOR:
+        return f"a review row is an adjudication: import it with --annotator {ADJUDICATOR}"
+    if annotator == ADJUDICATOR and not review:
+        return ("not a row of adjudicate's review file: only a decided review row is an adjudication "
+                "(import this file under its annotator's name)")
+    return ""
 
 
 def _has_rows(path: Path) -> bool:

@@ -96,6 +96,10 @@ def test_adjudicate_merge_review_and_import_back(tmp_path):
     assert not back.problems and back.records[0].annotator == ADJUDICATOR
     as_bob = read_labels(review_file, "bob")  # an adjudication under a reader's name would be one more reading
     assert not as_bob.records and as_bob.problems[0].endswith("a review row is an adjudication: import it with --annotator adjudicated")
+    plain = tmp_path / "alice.jsonl"  # and one reader's labels are no adjudication, whatever the option says
+    write_annotations(plain, [records[0]])
+    crowned = read_labels(plain, ADJUDICATOR)
+    assert not crowned.records and "not a row of adjudicate's review file" in crowned.problems[0]
     gold = {g.id: g for g in gold_labels(records + back.records)}
     assert gold["doc:p1"].elements == ["information_exchange", "necessary_measures"]
 
@@ -390,6 +394,14 @@ def test_cli_loop(real_run, tmp_path):
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in doccano.read_text().splitlines()]
     assert len(lines) == 3 and all(line["label"] == [] and "ddlens_suggested" not in line for line in lines)
+    # with the model's labels, they go beside `label`, which starts empty: an untouched task is no reading
+    result = runner.invoke(app, ["annotate", "export", str(real_run), "--select", "suggest", "--n", "3", "--annotations",
+                                 str(labelled), "--format", "doccano", "--out", str(tmp_path / "suggested.jsonl")])
+    lines = [json.loads(line) for line in (tmp_path / "suggested.jsonl").read_text().splitlines()]
+    assert all(line["label"] == [] and line["ddlens_suggested"]["model"] for line in lines)
+    untouched = runner.invoke(app, ["annotate", "import", str(tmp_path / "suggested.jsonl"), "--annotator", "erin",
+                                    "--out", str(tmp_path / "erin.jsonl")])
+    assert untouched.exit_code == 1 and "3 tasks without labels" in untouched.output
     assert {"element:risk_assessment", "modality:conduct", "fragment"} <= {x["text"] for x in json.loads(
         (tmp_path / "tasks.labels.json").read_text())}
 
