@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .annotations import ADJUDICATOR, gold_labels
 from .models import Probabilities, Targets
 from .records import Annotation
 from .scheme import load_scheme
@@ -32,11 +33,12 @@ class Doubt:
     head: str  # that head: an element, "modality" or "bearer"
     given: str  # the annotator's label on it ("present"/"absent" for an element)
 
-    def key(self) -> dict:
-        """The audit's answer key: never shown to whoever re-reads the passage."""
+    def key(self, created: str) -> dict:
+        """The audit's answer key: never shown to whoever re-reads the passage. `created` (the
+        audit's time) tells the re-reads that answer it from the labels it audits."""
         r = self.record
         return {"id": r.id, "text_sha256": r.text_sha256, "group": self.group, "quality": round(self.quality, 4),
-                "head": self.head, "given": self.given,
+                "head": self.head, "given": self.given, "created": created,
                 "labels": {"elements": r.elements, "modality": r.modality, "bearer": r.bearer}}
 
 
@@ -120,19 +122,44 @@ def _changes(before: dict, after: Annotation) -> dict[str, bool]:
     return diff | {"modality": before["modality"] != after.modality, "bearer": before["bearer"] != after.bearer}
 
 
-def change_rates(keys: Sequence[dict], gold: Sequence[Annotation]) -> dict[str, dict]:
-    """Per group of the key (flagged, control, or any other a review names): passages re-read,
-    those that left gold (now fragments), the share of the rest whose label changed, and how
-    many changed on the head the key names (for flagged ones, the head the model doubted)."""
-    now = {r.text_sha256: r for r in gold}
+def change_rates(keys: Sequence[dict], annotations: Sequence[Annotation]) -> dict[str, dict]:
+    """Per group of the key (flagged, control, or any other a review names): passages in it,
+    those not re-read yet and those re-read otherwise but not adjudicated yet (`open`), those
+    that left gold (now fragments), the share of the rest whose label changed (None before any
+    is settled: no estimate is not an estimate of 0), and how many changed on the head the key
+    names (for flagged ones, the head the model doubted). A key written before keys recorded
+    their time counts every passage as settled."""
+    now = {r.text_sha256: r for r in gold_labels(annotations)}
+    by_text: dict[str, list[Annotation]] = {}
+    for r in annotations:
+        by_text.setdefault(r.text_sha256, []).append(r)
     out = {}
     for group in dict.fromkeys(k["group"] for k in keys):
         rows = [k for k in keys if k["group"] == group]
-        diffs = [(k, _changes(k["labels"], now[k["text_sha256"]])) for k in rows if k["text_sha256"] in now]
+        states = {id(k): _state(k, by_text.get(k["text_sha256"], [])) for k in rows}
+        settled = [k for k in rows if states[id(k)] == "settled"]
+        diffs = [(k, _changes(k["labels"], now[k["text_sha256"]])) for k in settled if k["text_sha256"] in now]
         changed = sum(any(d.values()) for _, d in diffs)
         on_head = sum(d[k["head"]] for k, d in diffs)
         by_head = {h: sum(d[h] for _, d in diffs) for h in (diffs[0][1] if diffs else {})}
-        out[group] = {"n": len(rows), "left_gold": len(rows) - len(diffs), "changed": changed,
-                      "changed_share": round(changed / max(len(diffs), 1), 3), "changed_on_doubted_head": on_head,
-                      "by_head": {h: k for h, k in by_head.items() if k}}
+        out[group] = {"n": len(rows), "not_reread": sum(v == "not re-read" for v in states.values()),
+                      "open": sum(v == "open" for v in states.values()), "left_gold": len(settled) - len(diffs),
+                      "changed": changed, "changed_share": round(changed / len(diffs), 3) if diffs else None,
+                      "changed_on_doubted_head": on_head, "by_head": {h: k for h, k in by_head.items() if k}}
     return out
+
+
+def _state(key: dict, records: Sequence[Annotation]) -> str:
+    """"not re-read", "open" (re-read otherwise, no adjudication since) or "settled"."""
+    created = key.get("created")
+    if not created:
+        return "settled"
+    reads = [r for r in records if r.created > created]
+    if not reads:
+        return "not re-read"
+    if any(r.annotator == ADJUDICATOR for r in reads):
+        return "settled"
+    before = key["labels"]
+    agree = all((sorted(r.elements), r.modality, r.bearer, r.fragment) == (sorted(before["elements"]), before["modality"],
+                                                                            before["bearer"], False) for r in reads)
+    return "settled" if agree else "open"

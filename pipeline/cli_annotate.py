@@ -369,11 +369,13 @@ def audit_command(
 ) -> None:
     """Gold labels worth reading again: those a model trained without their document contradicts
     most surely (confident learning), with a random control sample to measure the error rate.
-    Re-read OUT blind, import, then `ddlens annotate adjudicate … --against annotations/labels`."""
+    Re-read OUT blind (fill in its elements, modality and bearer, or export it to a tool), import,
+    then `ddlens annotate adjudicate … --against annotations/labels`."""
     from collections import Counter
 
     from .audit import audit_sample, read_key
     from .evaluate import out_of_fold_proba
+    from .exchange import Task, write_tasks
     from .io import write_jsonl
     from .models import make_model
     from .train import training_records
@@ -388,10 +390,12 @@ def audit_command(
         doubts = audit_sample(records, proba, n, control, Settings().seed, skip=earlier)
     except (DdlensError, ValueError) as exc:
         fail(exc)
-    write_jsonl(out, ({"id": d.record.id, "doc_id": d.record.doc_id, "jurisdiction": d.record.jurisdiction,
-                       "text": d.record.text, **({"context": d.record.context} if d.record.context else {}),
-                       **({"heading": d.record.heading} if d.record.heading else {})} for d in doubts))
-    write_jsonl(key, (d.key() for d in doubts))
+    # as `export --format jsonl --no-predictions` writes tasks: filled in, the file imports as it is
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_tasks([Task(d.record.id, d.record.doc_id, d.record.jurisdiction, d.record.text, d.record.context or "",
+                      heading=d.record.heading or "") for d in doubts], "jsonl", out)
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    write_jsonl(key, (d.key(created) for d in doubts))
     heads = Counter(d.head for d in doubts if d.group == "flagged")
     console.print(f"{sum(d.group == 'flagged' for d in doubts)} flagged and {sum(d.group == 'control' for d in doubts)} "
                   f"control passages → {out} (key: {key}); {len(earlier)} re-read in earlier audits left out")
@@ -459,21 +463,26 @@ def audit_report_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """How often the audit changed a label, flagged against control: the control share estimates
-    the error rate of the labels nobody re-read."""
-    from .annotations import gold_labels, load_annotations
+    the error rate of the labels nobody re-read. Passages not re-read yet, or re-read otherwise
+    and not adjudicated yet, are counted apart and left out of the share."""
+    from .annotations import load_annotations
     from .audit import change_rates, read_key
 
     try:
-        rates = change_rates(read_key(key), gold_labels(load_annotations(annotations)))
+        rates = change_rates(read_key(key), load_annotations(annotations))
     except DdlensError as exc:
         fail(exc)
     if as_json:
         typer.echo(json.dumps(rates))
         return
-    table = Table("group", "re-read", "left gold", "changed", "share of the rest", "on the doubted head")
+    table = Table("group", "passages", "not re-read yet", "to adjudicate", "left gold (fragments)", "changed",
+                  "share changed of those settled", "on the doubted head")
     for group, r in rates.items():
-        table.add_row(group, str(r["n"]), str(r["left_gold"]), str(r["changed"]), f"{r['changed_share']:.3f}",
-                      str(r["changed_on_doubted_head"]))
+        share = "n/a" if r["changed_share"] is None else f"{r['changed_share']:.3f}"
+        table.add_row(group, str(r["n"]), str(r["not_reread"]), str(r["open"]), str(r["left_gold"]), str(r["changed"]),
+                      share, str(r["changed_on_doubted_head"]))
     _print_table(table)
     for group, r in rates.items():
         typer.echo(f"{group}: changed heads " + ", ".join(f"{h} {k}" for h, k in r["by_head"].items()))
+    if any(r["not_reread"] or r["open"] for r in rates.values()):
+        _flag("note", "yellow", "the audit is not finished: import the re-reads and adjudicate them before reading the shares")

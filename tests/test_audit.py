@@ -92,7 +92,7 @@ def test_cli_audit_adjudicate_against_gold_and_report(small_gold, tmp_path):
     tasks = [json.loads(line) for line in out.read_text().splitlines()]
     keys = [json.loads(line) for line in out.with_name("audit-01.key.jsonl").read_text().splitlines()]
     assert len(tasks) == len(keys) == 10 and [t["id"] for t in tasks] == [k["id"] for k in keys]
-    assert not {"elements", "modality", "bearer", "annotator"} & {f for t in tasks for f in t}  # blind
+    assert not any(t.get(f) for t in tasks for f in ("elements", "modality", "bearer", "annotator", "suggested"))  # blind
     assert sorted(k["group"] for k in keys) == ["control"] * 4 + ["flagged"] * 6
     second = runner.invoke(app, ["annotate", "audit", "--annotations", str(labels), "--n", "6", "--control", "4",
                                  "--folds", "3", "--out", str(out.with_name("audit-02.jsonl"))])
@@ -104,21 +104,34 @@ def test_cli_audit_adjudicate_against_gold_and_report(small_gold, tmp_path):
     by_id = {r.id: r for r in records}
     original = {r.id: r for r in gold_labels(load_annotations(labels))}
     changed_id = next(k["id"] for k in keys if k["group"] == "flagged")
-    reread = [by_id[t["id"]].model_copy(update={"annotator": "auditor"}) for t in tasks]
+    # nothing re-read yet: no share to report, rather than a share of 0
+    early = json.loads(runner.invoke(app, ["annotate", "audit-report", str(out.with_name("audit-01.key.jsonl")),
+                                           "--annotations", str(labels), "--json"]).stdout)
+    assert early["flagged"]["not_reread"] == 6 and early["flagged"]["changed_share"] is None
+    read_at = "2999-01-01T00:00:00+00:00"  # as an import stamps it: after the audit
+    reread = [by_id[t["id"]].model_copy(update={"annotator": "auditor", "created": read_at}) for t in tasks]
     reread = [r.model_copy(update={"elements": ["necessary_measures"], "modality": "result", "bearer": "state"})
               if r.id == changed_id else r for r in reread]
     write_annotations(labels / "audit-01-ann-auditor.jsonl", reread)
+    # the audit's file, filled in as it stands, imports (tasks in the export's JSON Lines form)
+    filled = [{**t, "elements": ["necessary_measures"], "modality": "result", "bearer": "state"} for t in tasks]
+    (tmp_path / "filled.jsonl").write_text("".join(json.dumps(t) + "\n" for t in filled))
+    imported = runner.invoke(app, ["annotate", "import", str(tmp_path / "filled.jsonl"), "--annotator", "x",
+                                   "--out", str(tmp_path / "x.jsonl")])
+    assert imported.exit_code == 0 and "imported 10 labels" in imported.output, imported.output
     # an earlier adjudication of that passage must not settle the audit, nor win over it later
     earlier = original[changed_id].model_copy(update={"annotator": ADJUDICATOR, "created": "2026-01-01T00:00:00+00:00"})
     write_annotations(labels / "z-adjudicated.jsonl", [earlier])
     result = runner.invoke(app, ["annotate", "adjudicate", str(labels / "audit-01-ann-auditor.jsonl"), "--against", str(labels),
                                  "--out", str(tmp_path / "merged.jsonl")])
     assert result.exit_code == 0 and "1 disagreements to review" in result.output, result.output
+    pending = runner.invoke(app, ["annotate", "audit-report", str(out.with_name("audit-01.key.jsonl")), "--annotations", str(labels)])
+    assert "the audit is not finished" in " ".join(pending.output.split())  # one re-read differs, not adjudicated yet
     review = [json.loads(line) for line in (tmp_path / "merged.review.jsonl").read_text().splitlines()]
     assert review[0]["id"] == changed_id and set(review[0]["candidates"]) == {"gold", "auditor"}
     decided = {**{k: v for k, v in review[0].items() if k not in ("candidates", "reviewed")},
                "elements": ["necessary_measures"], "modality": "result", "bearer": "state",
-               "created": "2026-11-27T00:00:00+00:00"}
+               "created": "2999-01-02T00:00:00+00:00"}
     (labels / "audit-01-adjudicated.jsonl").write_text(json.dumps(decided) + "\n")
 
     result = runner.invoke(app, ["annotate", "audit-report", str(out.with_name("audit-01.key.jsonl")),
@@ -127,6 +140,7 @@ def test_cli_audit_adjudicate_against_gold_and_report(small_gold, tmp_path):
     rates = json.loads(result.stdout)
     assert rates["flagged"]["changed"] == 1 and rates["control"]["changed"] == 0
     assert rates["flagged"]["n"] == 6 and rates["control"]["changed_share"] == 0.0
+    assert rates["flagged"]["not_reread"] == rates["flagged"]["open"] == 0
 
 
 def test_change_rates_count_heads_and_fragments(small_gold):
@@ -135,9 +149,9 @@ def test_change_rates_count_heads_and_fragments(small_gold):
              "labels": {"elements": [], "modality": "none", "bearer": "none"}},
             {"id": "gone", "text_sha256": "0" * 64, "group": "control", "head": "bearer",
              "labels": {"elements": [], "modality": "none", "bearer": "none"}}]
-    rates = change_rates(keys, [before, after])
+    rates = change_rates(keys, [before, after])  # keys written before they recorded their time: all settled
     assert rates["flagged"]["changed"] == (before.elements != [] or before.modality != "none")
-    assert rates["control"] == {"n": 1, "left_gold": 1, "changed": 0, "changed_share": 0.0,
+    assert rates["control"] == {"n": 1, "not_reread": 0, "open": 0, "left_gold": 1, "changed": 0, "changed_share": None,
                                 "changed_on_doubted_head": 0, "by_head": {}}
 
 
