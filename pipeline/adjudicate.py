@@ -34,23 +34,32 @@ def adjudicate(records: Sequence[Annotation]) -> tuple[list[Annotation], list[di
 
 
 def _review_row(records: list[Annotation]) -> dict:
-    """The majority reading as a proposal, every annotator's labels beside it, and
-    `reviewed: false`: an import takes the row only once the adjudicator has set it true, so
-    a proposal nobody read (with two readers, a tie broken by name) never becomes gold."""
+    """A proposal, every annotator's labels beside it, and `reviewed: false`: an import takes
+    the row only once the adjudicator has set it true, so a proposal nobody read never
+    becomes gold. The proposal is one reader's whole reading where a majority gave it or
+    only two read (then the first by name), else each head's majority: mixing two readers'
+    heads would propose what neither said (a fragment's none/none beside real elements)."""
     records = sorted(records, key=lambda r: r.annotator)
     n = len(records)
-    votes = Counter(e for r in records for e in r.elements)
     first = records[0]
-    modality = Counter(r.modality for r in records).most_common(1)[0][0]
-    bearer = Counter(r.bearer for r in records).most_common(1)[0][0]
-    if (modality == "none") != (bearer == "none"):  # keep the proposal valid: follow the modality
-        bearer = "none" if modality == "none" else next(r.bearer for r in records if r.bearer != "none")
+    readings = Counter(label_key(r) for r in records)
+    whole = next((r for r in records if readings[label_key(r)] * 2 > n), first if n <= 2 else None)
+    if whole is not None:
+        elements, modality, bearer, fragment = sorted(whole.elements), whole.modality, whole.bearer, whole.fragment
+    else:
+        votes = Counter(e for r in records for e in r.elements)
+        elements = sorted(e for e, k in votes.items() if k * 2 > n)
+        modality = Counter(r.modality for r in records).most_common(1)[0][0]
+        bearer = Counter(r.bearer for r in records).most_common(1)[0][0]
+        if (modality == "none") != (bearer == "none"):  # keep the proposal valid: follow the modality
+            bearer = "none" if modality == "none" else next(r.bearer for r in records if r.bearer != "none")
+        fragment = sum(r.fragment for r in records) * 2 > n
     return {
         "id": first.id, "doc_id": first.doc_id, "jurisdiction": first.jurisdiction, "text": first.text,
         "text_sha256": first.text_sha256, **({"context": first.context} if first.context else {}),
         **({"heading": first.heading} if first.heading else {}),
-        "elements": sorted(e for e, k in votes.items() if k * 2 > n), "modality": modality, "bearer": bearer,
-        "fragment": sum(r.fragment for r in records) * 2 > n, "annotator": ADJUDICATOR, "note": "", "reviewed": False,
+        "elements": elements, "modality": modality, "bearer": bearer,
+        "fragment": fragment, "annotator": ADJUDICATOR, "note": "", "reviewed": False,
         "candidates": {r.annotator: {"elements": r.elements, "modality": r.modality, "bearer": r.bearer,
                                      "fragment": r.fragment, "note": r.note} for r in records},
     }

@@ -36,6 +36,9 @@ def agreement(records: Sequence[Annotation]) -> dict:
     """The agreement report of `ddlens annotate agreement`."""
     annotators, units = shared_units(records)
     n_fragment = sum(any(r.fragment for r in u.values()) for u in units)
+    # a passage one reader calls a fragment and another labels is a disagreement too: counted
+    fragment_disputed = sum(len({r.fragment for r in u.values()}) > 1 for u in units)
+    fragment_all = n_fragment - fragment_disputed
     units = [u for u in units if not any(r.fragment for r in u.values())]
     first_two = annotators[:2]
 
@@ -52,6 +55,7 @@ def agreement(records: Sequence[Annotation]) -> dict:
     exact = sum(len({label_key(r) for r in u.values()}) == 1 for u in units)
     return {
         "annotators": annotators, "kappa_pair": first_two, "n": len(units), "n_fragment_units": n_fragment,
+        "fragment": {"all_agree": fragment_all, "disputed": fragment_disputed},
         "per_label": per_label, "modality": measures(lambda r: r.modality), "bearer": measures(lambda r: r.bearer),
         "exact": _round(exact / len(units)) if units else None,
     }

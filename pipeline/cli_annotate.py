@@ -301,7 +301,10 @@ def agreement_command(
     for head in ("modality", "bearer"):
         table.add_row(head, fmt(report[head]["kappa"]), fmt(report[head]["alpha"]), "", "")
     _print_table(table)
-    typer.echo(f"exact agreement {fmt(report['exact'])}; {report['n_fragment_units']} passages marked as fragment left out")
+    fragments = report["fragment"]
+    typer.echo(f"exact agreement {fmt(report['exact'])}; {report['n_fragment_units']} passages marked as fragment left out: "
+               f"{fragments['all_agree']} by every reader, {fragments['disputed']} by some and labelled by others "
+               "(disagreements, for adjudication)")
 
 
 @annotate_app.command("adjudicate")

@@ -70,6 +70,10 @@ def test_agreement_leaves_fragments_and_adjudications_out():
                _ann(1, ADJUDICATOR, ["no_harm"])]
     report = agreement(records)
     assert report["n"] == 1 and report["n_fragment_units"] == 1 and report["annotators"] == ["a", "b"]
+    # one reader's fragment beside another's labels is a disagreement, and said so
+    assert report["fragment"] == {"all_agree": 0, "disputed": 1}
+    both = agreement([_ann(0, "a", [], "none", "none", fragment=True), _ann(0, "b", [], "none", "none", fragment=True)])
+    assert both["fragment"] == {"all_agree": 1, "disputed": 0}
 
 
 def test_adjudicate_merge_review_and_import_back(tmp_path):
@@ -224,6 +228,20 @@ def test_import_reports_bad_tasks_and_keeps_the_rest(tmp_path):
 def test_adjudication_proposal_does_not_depend_on_file_order():
     a, b = _ann(1, "a", ["information_exchange"], "result", "operator"), _ann(1, "b", [], "conduct", "state")
     assert adjudicate([a, b])[1] == adjudicate([b, a])[1]
+
+
+def test_adjudication_proposes_a_reading_someone_gave():
+    """Two readers' heads mixed would propose what neither said: a fragment's none/none beside
+    no fragment, or only the elements both named."""
+    fragment = _ann(1, "alice", [], "none", "none", fragment=True)
+    labelled = _ann(1, "bob", ["risk_assessment"], "result", "operator")
+    row = adjudicate([labelled, fragment])[1][0]
+    assert (row["elements"], row["modality"], row["bearer"], row["fragment"]) == ([], "none", "none", True)  # alice's, by name
+    a = _ann(2, "a", ["necessary_measures", "risk_assessment"])
+    b = _ann(2, "b", ["continuous_obligation", "risk_assessment"])
+    assert adjudicate([a, b])[1][0]["elements"] == ["necessary_measures", "risk_assessment"]
+    c = _ann(2, "c", ["continuous_obligation", "risk_assessment"])  # a majority's reading wins whole
+    assert adjudicate([a, b, c])[1][0]["elements"] == ["continuous_obligation", "risk_assessment"]
 
 
 def _ls_task(i: int, annotations) -> dict:
