@@ -245,6 +245,9 @@ def import_command(
     if result.as_suggested:
         _flag("note", "yellow", f"{result.as_suggested} of {len(result.records)} labels equal the model's "
                       "pre-annotation exactly: make sure they were read, not just accepted")
+    if result.records and run is None:
+        _flag("note", "yellow", "passage ids and texts were not checked against a run: pass --run RUN to catch "
+                                "an id no passage has, or a text changed since export")
     if not result.records:
         raise typer.Exit(code=1)
 

@@ -287,7 +287,7 @@ def _check_row(row: dict, passages: dict[str, str] | None) -> str:
     if passages is not None:
         current = passages.get(str(row.get("id")))
         if current is None:
-            return "passage no longer in the run; not imported"
+            return "no passage of the run has this id (a typo, or cut otherwise since export); not imported"
         if current != row["text_sha256"]:
             return "passage text changed since export; not imported: relabel the current text"
     return ""
@@ -311,7 +311,7 @@ def _ls_rows(path: Path):
             annotations = [a for a in _objects(task.get("annotations"), "annotation") if not a.get("was_cancelled")]
             labels = [_ls_labels(a) for a in annotations] or [None]
         except ValueError as exc:
-            yield where, str(exc)
+            yield f"{where} ({data.get('passage_id') or '?'})", str(exc)  # the passage, for the annotator to find
             continue
         yield where, {"id": data.get("passage_id"), "doc_id": data.get("doc_id"), "jurisdiction": data.get("jurisdiction"),
                       "text": data.get("text"), "text_sha256": data.get("text_sha256"), "context": data.get("context"),
@@ -425,8 +425,15 @@ def _doccano_row_labels(row: dict) -> dict | None:
 
 
 def _jsonl_row_labels(row: dict) -> dict | None:
+    """The labels of a line, or None for a task nobody filled in (elements still null, no
+    note); elements or a note without modality and bearer are half a reading, reported."""
     if row.get("modality") is None and row.get("bearer") is None and not row.get("fragment"):
+        if row.get("elements") is not None or str(row.get("note") or "").strip():
+            raise ValueError("elements or a note but no modality and bearer: finish the labels "
+                             "(none and none for a passage that imposes nothing, or fragment: true)")
         return None
+    if row.get("elements") is not None and not isinstance(row["elements"], list):
+        raise ValueError(f"elements must be a list, such as [\"risk_assessment\"], not {row['elements']!r}")
     return {**_labels(list(row.get("elements") or []), [row["modality"]] if row.get("modality") else [],
                       [row["bearer"]] if row.get("bearer") else [], bool(row.get("fragment"))),
             "note": str(row.get("note") or "")}

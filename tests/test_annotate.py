@@ -211,9 +211,23 @@ def test_import_reports_bad_tasks_and_keeps_the_rest(tmp_path):
     assert len(result.records) == 1 and result.unlabelled == 1
     assert [p.split(": ", 1)[1] for p in result.problems] == [
         "task 2 (doc:p0): unknown element(s) ['due_care'] (scheme v1.4)",
-        "task 3: modality or bearer not chosen",
+        "task 3 (doc:p0): modality or bearer not chosen",
         "task 4 (doc:p0): text differs from the exported text (text_sha256 mismatch); not imported",
     ]
+
+    # half a reading in JSON Lines is named, not counted as a task nobody touched
+    task = {"id": "doc:p0", "doc_id": "doc", "jurisdiction": "xx", "text": TEXTS[0], "text_sha256": sha256_text(TEXTS[0]),
+            "elements": None, "modality": None, "bearer": None}
+    lines = tmp_path / "half.jsonl"
+    lines.write_text("".join(json.dumps(t) + "\n" for t in (
+        task, {**task, "elements": ["risk_assessment"]}, {**task, "note": "skip: contents line"},
+        {**task, "elements": "risk_assessment", "modality": "result", "bearer": "state"})))
+    half = read_labels(lines, "alice")
+    assert half.unlabelled == 1 and not half.records
+    assert [p.split(": ", 2)[2] for p in half.problems][:2] == [
+        "elements or a note but no modality and bearer: finish the labels (none and none for a passage that imposes "
+        "nothing, or fragment: true)"] * 2
+    assert "elements must be a list, such as" in half.problems[2]
 
     doccano = tmp_path / "doccano.jsonl"
     line = {"text": TEXTS[1], "passage_id": "doc:p1", "text_sha256": sha256_text(TEXTS[1]),
@@ -270,9 +284,9 @@ def test_import_survives_malformed_label_studio_tasks(tmp_path):
     result = read_labels(export, "alice")
     assert [(r.id, r.note) for r in result.records] == [("doc:p0", "shall ensure: conduct")]
     assert [p.split(": ", 1)[1] for p in result.problems] == [
-        "task 2: malformed task: a choices result without from_name or a list of values",
-        "task 3: malformed task: a choices result without from_name or a list of values",
-        "task 4: malformed task: annotations are not a list of objects",
+        "task 2 (doc:p1): malformed task: a choices result without from_name or a list of values",
+        "task 3 (doc:p2): malformed task: a choices result without from_name or a list of values",
+        "task 4 (doc:p3): malformed task: annotations are not a list of objects",
         "task 5 (?): no passage id (passage_id): was this task exported by ddlens?"]
 
 
