@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 annotate_app = typer.Typer(help="Annotators' loop: suggest, export, import, agreement, adjudicate, audit, remap.", no_args_is_help=True)
 
 _STRATEGY = typer.Option("uncertainty", "--strategy", help="uncertainty (with diversity), diversity or random.")
-_N = typer.Option(50, "--n", help="How many passages.")
+_N = typer.Option(50, "--n", min=1, help="How many passages.")
 _ELEMENT = typer.Option(None, "--element", "-e", help="Only passages that may hold this element (one of its scheme cues "
                         "occurs, or the model scores it at least half its threshold), likeliest first: to find more of a rare one.")
 GOLD = "gold"  # the annotator name an audit gives the current gold label
@@ -151,9 +151,14 @@ def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int
 def _read_ids(path: Path) -> list[str]:
     from .io import iter_jsonl
 
+    if path.is_dir():
+        raise DdlensError(path, "is a folder: --ids names a file of passage ids")
     if not path.is_file():
         raise DdlensError(path, "no such ids file")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # a byte-order mark from Windows tools
+    except UnicodeDecodeError as exc:
+        raise DdlensError(path, f"not UTF-8 text (byte {exc.start + 1}): save the ids file as UTF-8") from exc
     if text.lstrip().startswith("{"):
         return [str(row["id"]) for _, row in iter_jsonl(path) if isinstance(row, dict) and "id" in row]
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -208,6 +213,8 @@ def import_command(
     from .exchange import read_labels
     from .text import sha256_text
 
+    if not annotator.strip():
+        fail(ValueError("--annotator: give the name of who labelled (or `adjudicated` for a decided review file)"))
     try:
         if source.is_dir():
             raise DdlensError(source, "is a folder: give the exported file")
@@ -237,11 +244,11 @@ def import_command(
         write_annotations(target, [*earlier, *result.records])
         added = f" (after the {len(earlier)} already there)" if earlier else ""
         console.print(f"imported {len(result.records)} labels by {annotator} → {target}{added}; {len(result.problems)} not imported, "
-                      f"{result.unlabelled} tasks without labels")
+                      f"{_count(result.unlabelled, 'task')} without labels")
     elif not result.tasks:
         fail(DdlensError(source, "no tasks in the file"))
     else:
-        console.print(f"nothing imported: {len(result.problems)} problems, {result.unlabelled} tasks without labels")
+        console.print(f"nothing imported: {_count(len(result.problems), 'problem')}, {_count(result.unlabelled, 'task')} without labels")
     if result.as_suggested:
         _flag("note", "yellow", f"{result.as_suggested} of {len(result.records)} labels equal the model's "
                       "pre-annotation exactly: make sure they were read, not just accepted")
@@ -250,6 +257,10 @@ def import_command(
                                 "an id no passage has, or a text changed since export")
     if not result.records:
         raise typer.Exit(code=1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _new_labels_file(annotator: str) -> Path:
@@ -366,7 +377,7 @@ def _with_gold(records: list[Annotation], against: Path, files: list[Path]) -> l
 def audit_command(
     annotations: Path = typer.Option(Settings().labels, help="The labels to audit (their gold view)."),
     model: str = typer.Option("linear", "--model", "-m", help="The tier whose out-of-fold scores weigh each label."),
-    n: int = typer.Option(300, "--n", help="How many flagged passages (those the model contradicts most surely)."),
+    n: int = typer.Option(300, "--n", min=0, help="How many flagged passages (those the model contradicts most surely)."),
     control: int = typer.Option(75, "--control", help="How many other passages, drawn at random, to re-read beside them."),
     folds: int = typer.Option(5, "--folds", help="Grouped cross-validation folds for the out-of-fold scores."),
     out: Path = typer.Option(Settings().annotations / "audit" / "audit.jsonl", "--out",

@@ -69,6 +69,8 @@ def iter_jsonl(path: Path, error: type[DdlensError] = DdlensError, go_on: bool =
     so one bad line costs only itself."""
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
+            if line_no == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # one error, not one per line
+                raise error(path, "UTF-16 text, not UTF-8: save the file as UTF-8")
             try:
                 line = raw.decode("utf-8")
                 if line_no == 1:
@@ -77,7 +79,7 @@ def iter_jsonl(path: Path, error: type[DdlensError] = DdlensError, go_on: bool =
             except UnicodeDecodeError as exc:
                 reason = f"not UTF-8 text (byte {exc.start + 1} of the line)"
             except json.JSONDecodeError as exc:
-                reason = f"not JSON ({exc.msg} at column {exc.colno})"
+                reason = f"not JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
             else:
                 if line.strip():
                     yield line_no, value

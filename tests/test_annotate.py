@@ -13,7 +13,7 @@ from pipeline.adjudicate import adjudicate
 from pipeline.agreement import agreement
 from pipeline.annotations import ADJUDICATOR, gold_labels, load_annotations, write_annotations
 from pipeline.cli import app
-from pipeline.errors import AnnotationError
+from pipeline.errors import AnnotationError, DdlensError
 from pipeline.exchange import Task, label_config, read_labels, write_tasks
 from pipeline.io import read_passages
 from pipeline.matrix import load_run
@@ -503,3 +503,37 @@ def test_export_by_ids_from_a_run_not_yet_classified(real_run, tmp_path):
     scored = runner.invoke(app, ["annotate", "export", str(ingested), "--ids", str(tmp_path / "ids.txt"), "--format", "jsonl",
                                  "--out", str(tmp_path / "scored.jsonl")])
     assert scored.exit_code == 1 and "predictions.parquet" in scored.output and "ddlens classify" in scored.output
+
+
+def test_ids_file_read_whatever_tool_wrote_it(tmp_path):
+    """A byte-order mark would hide in the first id ("﻿sk-2018…:par20.6 not in run")."""
+    from pipeline.cli_annotate import _read_ids
+
+    plain = tmp_path / "ids.txt"
+    plain.write_bytes("\ufeffdoc:p1\r\ndoc:p2\r\n".encode())
+    assert _read_ids(plain) == ["doc:p1", "doc:p2"]
+    lines = tmp_path / "ids.jsonl"
+    lines.write_bytes("\ufeff".encode() + b'{"id": "doc:p1"}\n{"id": "doc:p2", "text": "x"}\n')
+    assert _read_ids(lines) == ["doc:p1", "doc:p2"]
+    with pytest.raises(DdlensError, match="is a folder"):
+        _read_ids(tmp_path)
+    (tmp_path / "utf16.txt").write_text("doc:p1\n", encoding="utf-16")
+    with pytest.raises(DdlensError, match="not UTF-8 text"):
+        _read_ids(tmp_path / "utf16.txt")
+
+
+def test_import_plain_mistakes_get_one_plain_answer(tmp_path):
+    """A UTF-16 file, a raw control character, an empty --annotator, a negative --n."""
+    task = {"id": "doc:p0", "doc_id": "doc", "jurisdiction": "xx", "text": TEXTS[0], "text_sha256": sha256_text(TEXTS[0]),
+            "elements": [], "modality": "none", "bearer": "none"}
+    wide = tmp_path / "wide.jsonl"
+    wide.write_text(json.dumps(task) + "\n" + json.dumps(task) + "\n", encoding="utf-16")
+    result = runner.invoke(app, ["annotate", "import", str(wide), "--annotator", "a", "--out", str(tmp_path / "a.jsonl")])
+    assert result.exit_code == 1 and result.output.count("UTF-16 text, not UTF-8: save the file as UTF-8") == 1
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text(json.dumps(task).replace("Member", "Mem\tber", 1) + "\n")
+    problems = read_labels(raw, "a").problems
+    assert problems and "(Invalid control character at column" in problems[0] and "at at" not in problems[0]
+    nameless = runner.invoke(app, ["annotate", "import", str(raw), "--annotator", " ", "--out", str(tmp_path / "b.jsonl")])
+    assert nameless.exit_code == 1 and nameless.output.count("--annotator: give the name of who labelled") == 1
+    assert runner.invoke(app, ["annotate", "suggest", str(tmp_path), "--n", "-3"]).exit_code == 2
