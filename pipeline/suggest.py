@@ -28,7 +28,11 @@ MIN_CHARS = 60
 # contents lines ("3.2 Risk management ........ 14") and table cells or number runs: annotators
 # mark them fragments, so showing them wastes a label (on 3,065 labelled texts this test drops
 # 26 of 501 fragments and 3 of 2,564 passages: the other fragments need reading)
-LEADER_DOTS = re.compile(r"\.{5,}|…{2,}|(?:\. ){4,}")
+# (a scan's dot leaders come out as "ooccccccnononocc…": no English word is 12 such letters)
+LEADER_DOTS = re.compile(r"\.{5,}|…{2,}|(?:\. ){4,}|[.ocnr]{12,}")
+# a figure's or table's caption alone ("Figure 5-4. Paired Firewalls …"): no duty in it
+CAPTION = re.compile(r"(?:Figure|Fig\.|Table|Chart|Diagram)\s+[\dA-Z]+(?:[-.]\d+)*\s*[:.–-]\s", re.IGNORECASE)
+CAPTION_CHARS = 160
 MIN_LETTER_SHARE = 0.7
 POOL_FACTOR = 8  # MMR looks at the n × 8 most uncertain passages
 MMR_LAMBDA = 0.6  # weight of uncertainty against novelty
@@ -66,8 +70,9 @@ def _entropy(distribution: dict[str, float]) -> float:
 
 
 def has_content(text: str) -> bool:
-    """Long enough prose to be a passage, rather than a contents line or a table cell."""
+    """Long enough prose to be a passage, rather than a contents line, a caption or a table cell."""
     return (len(text) >= MIN_CHARS and not LEADER_DOTS.search(text)
+            and not (len(text) <= CAPTION_CHARS and CAPTION.match(text))
             and sum(c.isalpha() for c in text) >= MIN_LETTER_SHARE * len(text))
 
 

@@ -352,6 +352,12 @@ def test_suggest_skips_contents_lines_and_table_cells():
     assert not has_content("3.2 Risk management and the national CSIRT .................................. 14")
     assert not has_content("2019 2020 2021 | 12.5 | 14.0 | 16.2 | 18.9 | 21.4 | 23.0 | 25.1 | 27.7 | 30.2 | 31.0")
     assert not has_content("Short heading")
+    # a scanned contents page's leaders (ng-2021) and captions alone, which annotators marked fragments
+    assert not has_content("1.2 NIGERIA'S CYBERSECURITY LANDSCAPE cooooooccccccnnncnnnnocccccnnnnnononnnconnnnonnnnecononos 3")
+    assert not has_content("Figure 2-5. SCADA System Implementation Example (Distribution Monitoring and Control)")
+    assert not has_content("Table 6.1: Telecom and Postal Service Infrastructure – Primary Programs and Projects")
+    assert has_content("Table 3 below lists the initiatives that operators of critical information infrastructure shall implement.")
+    assert has_content("The Commissioner shall, in consultation with the sector regulators, coordinate the national response.")
 
 
 def test_suggest_on_a_real_run(real_run, tmp_path):
