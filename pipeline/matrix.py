@@ -46,8 +46,11 @@ EVIDENCE_TEXT_CHARS = 1500
 def cited_title(title: str | None, doc_id: str) -> str:
     """A document's title as a footnote cites it; a file ingested without metadata by its doc_id.
     A manifest's note on the copy read ("… - recitals and articles", "… - consolidated text as
-    at 4 Nov 2025 …") describes the file, not the act, and is left off."""
-    return (title if title and title != "unknown" else doc_id).split(" - ", 1)[0]
+    at 4 Nov 2025 …", in lower case) describes the file, not the act, and is left off; a part
+    of the title itself ("National Cyber Security Policy - 2013 (MeitY)") stays."""
+    name = title if title and title != "unknown" else doc_id
+    head, dash, note = name.partition(" - ")
+    return head if dash and note[:1].islower() else name
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,8 @@ def test_reference_of_a_document_without_metadata_names_the_document():
     nis2 = replace(item, title="Directive (EU) 2022/2555 (NIS 2 Directive) - recitals and articles", year=2022,
                    citation="Article 21(2)(d)", pages="p. 12")
     assert nis2.reference == "Directive (EU) 2022/2555 (NIS 2 Directive) (2022), Article 21(2)(d), p. 12"  # the file's note left out
+    india = replace(item, title="National Cyber Security Policy - 2013 (MeitY)", year=2013, citation="Section A(3)")
+    assert india.reference == "National Cyber Security Policy - 2013 (MeitY) (2013), Section A(3)"  # part of its name
 
 
 def test_pages():
