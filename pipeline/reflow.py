@@ -68,9 +68,12 @@ def _drop_running(lines: list[str], n_pages: int) -> tuple[list[str], int]:
 
     A short non-structural line whose shape recurs at least four times (and on a fifth of
     the pages where form feeds mark them) is a running header; structural markers and
-    headings that a law repeats are kept.
+    headings that a law repeats are kept. An upper-case line is kept unless form feeds show
+    it on a third of the pages: "FINLAND´S CYBER SECURITY STRATEGY" and "UNCLASSIFIED" head
+    every page and had become the title of the passages below them.
     """
     shapes = Counter(fold_repeating(ln) for ln in lines if ln.strip())
+    exact = Counter(ln.strip() for ln in lines if ln.strip())
     threshold = max(4, n_pages // 5)
     kept: list[str] = []
     dropped = 0
@@ -83,12 +86,16 @@ def _drop_running(lines: list[str], n_pages: int) -> tuple[list[str], int]:
         # a repeated line is a running header when it carries a page number, or when it
         # recurs on a third of the pages
         frequent = count >= max(6, n_pages // 3) or (count >= threshold and any(c.isdigit() for c in stripped))
+        # (counted as written unless it carries its page number: a title folds to the shape of a
+        # numbered header, "12 National Strategy")
+        seen = count if any(c.isdigit() for c in stripped) else exact[stripped]
+        every_page = n_pages >= 4 and seen >= max(6, n_pages // 3) and len(stripped) >= 10
         repeated = (
             frequent
             and len(stripped) <= 80
             and not STRUCTURAL.match(stripped)
             and not stripped.endswith(_TERMINAL)
-            and not stripped.isupper()
+            and (not stripped.isupper() or every_page)
         )
         if is_page_number(stripped) or is_decoration(stripped) or repeated:
             dropped += 1

@@ -248,3 +248,18 @@ def test_segment_margin_notes_title_their_section_and_stay_out_of_its_text(corpu
     if name.startswith("bw-2018"):
         assert by_id["ptiv.s33"].path[0] == "Part IV"  # "PART IV — Miscellaneous Provisions" opens a Part again
         assert any(p.kind == "footnote" and p.text == "Cap. 08:06" for p in passages)  # a note beside no section: kept apart
+
+
+@pytest.mark.parametrize(("name", "header"), [
+    ("fi-2013-cyber-security-strategy.txt", "FINLAND´S CYBER SECURITY STRATEGY"),
+    ("ug-2014-national-information-security-policy.txt", "UNCLASSIFIED"),
+    ("cy-2012-cybersecurity-strategy.txt", "CYBERSECURITY STRATEGY OF THE REPUBLIC OF CYPRUS 2012"),
+])
+def test_an_upper_case_running_header_is_no_title_and_no_text(corpus_passages, name, header):
+    """Heading every page of a text extraction, it had become the title that 37, 147 and 48
+    passages were cited by, and ran into the text where a page broke a sentence."""
+    passages = corpus_passages(name)
+    assert not [p.id for p in passages if p.heading == header]
+    assert not [p.id for p in passages if header in p.text]
+    if name.startswith("fi-"):  # the sentence the page broke reads whole
+        assert any("population’s income security and capacity to function" in p.text for p in passages)
