@@ -620,6 +620,11 @@ def compare(
     _print_cautions(data, [d for d in result.documents if d["jurisdiction"] in result.groups])
 
 
+def _opening(text: str, chars: int) -> str:
+    """A passage's first words, cut at a word, for a table cell."""
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
+
+
 @app.command()
 def evidence(
     run: Path = typer.Argument(..., help="A classified run folder."),
@@ -655,7 +660,7 @@ def evidence(
                   title=f"{group} · {element}: {len(items)} passages" + _filters_line(filters))
     for rank, e in enumerate(shown, start=1):
         table.add_row(str(rank), e.reference, e.level, f"{e.score:.2f}", f"{e.modality} / {e.bearer}",
-                      e.text if len(e.text) <= 300 else e.text[:300].rsplit(" ", 1)[0] + " …", ", ".join(e.why))
+                      _opening(e.text, 300), ", ".join(e.why))
     _print_table(table)
     if len(shown) < len(items):
         console.print(f"… and {len(items) - len(shown)} more (--limit 0, --json or --csv give them all)")
@@ -686,6 +691,7 @@ def diff(
     if as_json:
         typer.echo(json_.dumps({"a": doc_a, "b": doc_b, "rows": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=1))
         return
+
     def named(side: str, doc_id: str) -> str:
         doc = data.documents[doc_id]
         return f"{side} = {doc_id}: {cited_title(doc.get('title'), doc_id)} ({doc.get('year') or 'n.d.'}, {doc['kind']})"
@@ -695,8 +701,7 @@ def diff(
         if not evidence:
             return []
         e = evidence[0]
-        words = e.text if len(e.text) <= 90 else e.text[:90].rsplit(" ", 1)[0] + " …"
-        return [f"{side}: {', '.join(p for p in (e.citation, e.pages) if p)}: \u201c{words}\u201d"]
+        return [f"{side}: {', '.join(p for p in (e.citation, e.pages) if p)}: \u201c{_opening(e.text, 90)}\u201d"]
 
     table = Table(element_column(), "A", "B", "verdict", "best evidence", title=f"{named('A', doc_a)}\n{named('B', doc_b)}",
                   show_lines=True)
