@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .annotations import ADJUDICATOR, gold_labels
+from .annotations import ADJUDICATOR, gold_labels, label_key
 from .models import Probabilities, Targets
 from .records import Annotation
 from .scheme import load_scheme
@@ -160,6 +160,5 @@ def _state(key: dict, records: Sequence[Annotation]) -> str:
     if any(r.annotator == ADJUDICATOR for r in reads):
         return "settled"
     before = key["labels"]
-    agree = all((sorted(r.elements), r.modality, r.bearer, r.fragment) == (sorted(before["elements"]), before["modality"],
-                                                                            before["bearer"], False) for r in reads)
-    return "settled" if agree else "open"
+    audited = (tuple(sorted(before["elements"])), before["modality"], before["bearer"], False)
+    return "settled" if all(label_key(r) == audited for r in reads) else "open"
