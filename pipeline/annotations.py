@@ -27,13 +27,19 @@ def load_annotations(paths: Path | Iterable[Path], problems: list[str] | None = 
     """Read JSON Lines annotation files (or every *.jsonl under a folder). A bad line is an
     error naming the file and the line; given a `problems` list, each bad line is added to
     it instead (`FILE: line N: reason`) and the others are read, as a gold file to score is."""
-    out: list[Annotation] = []
+    return [record for record, _ in located_annotations(paths, problems)]
+
+
+def located_annotations(paths: Path | Iterable[Path], problems: list[str] | None = None) -> list[tuple[Annotation, str]]:
+    """`load_annotations` with the `FILE:LINE` each record is written on: a label an annotator
+    must read again is named where it can be opened."""
+    out: list[tuple[Annotation, str]] = []
     for path in annotation_files(paths):
         if not path.is_file():
             raise AnnotationError(path, "no such annotation file or folder")
         for line_no, row in iter_jsonl(path, AnnotationError, go_on=problems is not None):
             try:
-                out.append(annotation_record(path, line_no, row))
+                out.append((annotation_record(path, line_no, row), f"{path}:{line_no}"))
             except AnnotationError as exc:
                 if problems is None:
                     raise

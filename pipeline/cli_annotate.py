@@ -430,16 +430,16 @@ def remap_command(
     id and its title, keeping the old id in `moved_from`; labels whose text no passage holds, or
     several do, are named, not guessed at. Run after a change to segmentation, on a run the
     installed code has just ingested (an older run is refused), then `ddlens train`."""
-    from .annotations import annotation_files
+    from .annotations import annotation_files, located_annotations
     from .io import read_run_passages
-    from .remap import apply_remap, check_current_cut, label_lines, plan_remap
+    from .remap import apply_remap, check_current_cut, plan_remap
 
     try:
         if labels.is_dir() and not annotation_files(labels):
             raise DdlensError(labels, "no label files (*.jsonl) in this folder")
         passages = read_run_passages(run)
         check_current_cut(run)
-        located = label_lines(labels)
+        located = located_annotations(labels)
         plan = plan_remap([record for record, _ in located], passages)
         changed = {} if dry_run else apply_remap(plan, labels)
     except DdlensError as exc:

@@ -99,18 +99,6 @@ def reingest_command(run: Path) -> str:
     return "ddlens ingest " + " ".join(shlex.quote(str(p)) for p in named) + f" --out {shlex.quote(str(run))}"
 
 
-def label_lines(labels: Path | Iterable[Path]) -> list[tuple[Annotation, str]]:
-    """Every label with the `FILE:LINE` it is written on: a label that cannot move is for an
-    annotator to read again, who needs the line to open."""
-    located = []
-    for path in annotation_files(labels):
-        if not path.is_file():
-            raise AnnotationError(path, "no such annotation file or folder")
-        for line_no, row in iter_jsonl(path, AnnotationError):
-            located.append((annotation_record(path, line_no, row), f"{path}:{line_no}"))
-    return located
-
-
 def plan_remap(records: Iterable[Annotation], passages: Iterable[Passage]) -> RemapPlan:
     """Moves for the labels of the run's documents whose id the run no longer gives their text,
     or whose passage has a new title."""
