@@ -1,10 +1,12 @@
 """Passage paths written the way a lawyer cites them: "Article 21(2)(d)", "Recital 79",
-"§ 5(1)(aa)", "Section 3.2, para 4", or a strategy's heading when it has no number."""
+"§ 5(1)(aa)", "Section 3.2, para 4", or a strategy's heading when it has no number; and the
+number a document prints at a paragraph's start where ddlens could only count it ("4.29")."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
 # units a citation starts from (the deepest one in the path wins) …
 _UNIT = re.compile(r"^(?:Article|Art\.|Section|§|Recital|Footnote|Rule|Regulation)\s*\S+|^(?:Annex|Schedule)\b",
@@ -15,6 +17,15 @@ _NUMBER = re.compile(r"^\d+[a-z]?$")
 _POINT = re.compile(r"^\(?([a-z]{1,3}|[ivx]{1,5}|\d+[a-z]?)\)$|^[a-z]$")
 _COUNTED = re.compile(r"^(para|subpara|part)\s+(\d+)$")  # "part N": a long paragraph cut at its sentences
 _REPEAT = re.compile(r"-(\d+)$")  # segment.py's suffix for a second passage with the same path
+# what ddlens could only count: the n-th paragraph (or subparagraph) under a heading or unit
+_COUNTED_PARA = re.compile(r"^(?:para|subpara)\s+\d+$")
+# the number a document prints at a paragraph's start ("4.29 As well as …", "9.2.2 The CIIO
+# shall …", "6.1. to ensure …"); "4.5 million households" opens with no number of the document's
+_OWN_NUMBER = re.compile(r"(\d{1,2}(?:\.\d{1,3})+)(?:\.(?=\s)|\s+(?=[A-Z“\"(]))")
+_SECTION = re.compile(r"^Section\s+(\d+)")
+# a contents line ("3.2 Risk management ........ 14"; a scan's dot leaders come out as
+# "ooccccccnononocc…": no English word is 12 such letters)
+CONTENTS_LEADERS = re.compile(r"\.{5,}|…{2,}|(?:\. ){4,}|[.ocnr]{12,}")
 SPECIAL = {"title": "Title", "closing": "Closing formula"}
 HEADING_CHARS = 60
 
@@ -33,12 +44,48 @@ def cite_path(path: list[str] | tuple[str, ...], kind: str = "") -> str:
     return out
 
 
-def cite_passage(passage) -> str:
+def cite_passages(passages: Iterable) -> dict[str, str]:
+    """Every passage's citation, by id. Where a document prints its own paragraph or
+    subsection numbers that segmentation did not read as structure (the UK strategy's "4.29",
+    the Singapore code's "9.2.2"), a counted "para 8" is a pin-cite the document does not
+    use; the printed number is cited instead, when no other passage of the document opens
+    with it (a contents line never counts)."""
+    passages = list(passages)
+    numbers = {p.id: number for p in passages if (number := _own_number(p))}
+    openings = Counter((p.doc_id, number) for p in passages if (number := numbers.get(p.id)))
+    return {p.id: cite_passage(p, numbers[p.id] if openings[p.doc_id, numbers.get(p.id)] == 1 else None)
+            for p in passages}
+
+
+def cite_passage(passage, number: str | None = None) -> str:
     """A passage's citation, told apart from the passages sharing its path (two paragraphs a
     document numbers alike, as its text gives them): the second is "(2nd)", from its id's
-    suffix (`…:p1-2`), so each citation names one passage."""
+    suffix (`…:p1-2`), so each citation names one passage. `number`: the one the document
+    prints at the passage's start, unique in it (`cite_passages`)."""
+    numbered = _numbered(passage.path, number) if number else None
+    if numbered:
+        return numbered
     repeat = _REPEAT.search(passage.id.rsplit(":", 1)[-1])
     return cite_path(passage.path, passage.kind) + (f" ({_ordinal(int(repeat.group(1)))})" if repeat else "")
+
+
+def _own_number(passage) -> str | None:
+    if not len(passage.path) or not _COUNTED_PARA.match(passage.path[-1]) or CONTENTS_LEADERS.search(passage.text):
+        return None
+    match = _OWN_NUMBER.match(passage.text)
+    return match.group(1) if match else None
+
+
+def _numbered(path, number: str) -> str | None:
+    """"“Heading”, para 4.29" under a heading; "Section 9.2.2" where the counted paragraph sat
+    in Section 9 (or 9.2); None under any other unit (an article's paragraphs are its own)."""
+    parts = [p.strip() for p in path if p and p.strip()]
+    start = _anchor(parts)
+    if start is None:
+        headings = [p for p in parts if not _COUNTED.match(p)]
+        return (f"“{_short(headings[-1])}”, " if headings else "") + f"para {number}"
+    section = _SECTION.match(parts[start])
+    return f"Section {number}" if section and section.group(1) == number.split(".")[0] else None
 
 
 def _ordinal(n: int) -> str:

@@ -59,17 +59,16 @@ def suggest_command(
     element: Optional[str] = _ELEMENT,
 ) -> None:
     """The passages most worth labelling next: uncertain for the current model and diverse."""
-    from .cite import cite_passage
     from .io import write_jsonl
 
     try:
-        _, chosen = _suggestions(run, n, strategy, annotations, element)
+        data, chosen = _suggestions(run, n, strategy, annotations, element)
     except (DdlensError, ValueError) as exc:
         fail(exc)
     target = out or run / "suggestions.jsonl"
     write_jsonl(target, ({"id": s.passage.id, "doc_id": s.passage.doc_id, "jurisdiction": s.passage.jurisdiction,
                           "text": s.passage.text, "context": s.passage.context or "", "heading": s.passage.heading or "",
-                          "citation": cite_passage(s.passage), "likelihood" if element else "uncertainty": s.uncertainty,
+                          "citation": data.citations[s.passage.id], "likelihood" if element else "uncertainty": s.uncertainty,
                           "reason": s.reason} for s in chosen))
     table = Table("#", "passage", *(("why", "likely") if element else ("uncertain on", "u")), "text")
     for rank, s in enumerate(chosen, 1):
@@ -119,7 +118,7 @@ def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int
                element: Optional[str] = None, predictions: bool = True):
     """Tasks for passages of a run; a run not yet classified exports by --ids without
     pre-annotations (blind labelling needs none)."""
-    from .cite import cite_passage
+    from .cite import cite_passages
     from .exchange import Task
     from .io import read_run_passages
     from .matrix import load_run
@@ -129,7 +128,7 @@ def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int
     scores = {}
     if select == "suggest":
         run, chosen = _suggestions(run_dir, n, strategy, annotations, element)
-        passages, scores = [s.passage for s in chosen], run.predictions
+        passages, scores, citations = [s.passage for s in chosen], run.predictions, run.citations
     elif ids is not None:
         if predictions:
             run = load_run(run_dir)
@@ -141,10 +140,11 @@ def _run_tasks(run_dir: Path, ids: Optional[Path], select: Optional[str], n: int
         missing = [i for i in wanted if i not in by_id]
         if missing:
             raise DdlensError(ids, f"{len(missing)} id(s) not in {run_dir}: {', '.join(missing[:5])}")
+        citations = run.citations if predictions else cite_passages(passages)
         passages = [by_id[i] for i in wanted]
     else:
         raise ValueError("with a run folder, give --ids FILE or --select suggest")
-    return [Task(p.id, p.doc_id, p.jurisdiction, p.text, p.context or "", cite_passage(p), p.heading or "",
+    return [Task(p.id, p.doc_id, p.jurisdiction, p.text, p.context or "", citations[p.id], p.heading or "",
                  prediction=scores.get(p.id)) for p in passages]
 
 

@@ -12,9 +12,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
-from .cite import cite_pages, cite_passage
+from .cite import cite_pages, cite_passages
 from .errors import DdlensError
 from .io import BadLine, iter_jsonl, read_passages, read_predictions
 from .records import BINDING_KINDS, Passage, Prediction
@@ -179,6 +180,11 @@ class RunData:
         """Elements the model never tags: their empty cells read "not assessed"."""
         return untagged_elements(self.card)
 
+    @cached_property
+    def citations(self) -> dict[str, str]:
+        """Each passage's citation by id (a document's own numbers need all its passages)."""
+        return cite_passages(self.passages)
+
 
 def load_run(run: Path) -> RunData:
     """Read RUN/{documents.jsonl, passages.parquet, predictions.parquet}; a missing or
@@ -233,7 +239,7 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
             out.append(Evidence(
                 passage_id=passage.id, doc_id=passage.doc_id, jurisdiction=doc["jurisdiction"],
                 title=doc.get("title", passage.doc_id), year=doc.get("year"), doc_kind=doc["kind"],
-                citation=cite_passage(passage), pages=cite_pages(passage.page_start, passage.page_end, printed[passage.doc_id]),
+                citation=run.citations[passage.id], pages=cite_pages(passage.page_start, passage.page_end, printed[passage.doc_id]),
                 text=_clip(text), element=element, score=round(score, 4), modality=prediction.modality,
                 bearer=prediction.bearer, level=passage_level(passage.kind, doc["kind"], prediction.modality),
                 why=(prediction.why or {}).get(element, []),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cite import cite_pages, cite_passage, cite_path
+from pipeline.cite import cite_pages, cite_passage, cite_passages, cite_path
 from pipeline.cli import app
 from pipeline.errors import DdlensError
 from pipeline.export import write_csv, write_heatmap, write_xlsx
@@ -249,6 +249,31 @@ def test_each_citation_names_one_passage(corpus_passages):
     assert cite_path(["GOAL", "para 1", "part 2"], "section-paragraph") == "“GOAL”, para 1, part 2"  # not a Part 2
     citations = [cite_passage(p) for p in passages]
     assert len(set(citations)) > 0.97 * len(citations)  # by path alone: 0.86
+
+
+@pytest.mark.parametrize(("name", "opening", "cited"), [
+    # the UK strategy numbers every paragraph; ddlens had counted this one as "para 8"
+    ("gb-2011-cyber-security-strategy.txt", "4.29 As well as broadening", "“Cyber crime and law enforcement”, para 4.29"),
+    # the Singapore code's clauses, once "Section 7.2, para 12"
+    ("sg-2022-cybersecurity-code-of-practice-cii.pdf", "7.2.4 The CIIO shall review", "Section 7.2.4"),
+    # a contents line is no paragraph of its number, nor is "4.5 million households" one
+    ("jp-2015-cybersecurity-strategy.txt", "4.5. Collaboration among Multi-stakeholders ..", "“Contents”, para 11"),
+    ("eg-2012-national-ict-strategy.txt", "4.5 million households, approximately", "“Strengthening the national economy”, para 12"),
+])
+def test_a_paragraph_is_cited_by_the_number_its_document_prints(corpus_passages, name, opening, cited):
+    passages = corpus_passages(name)
+    [passage] = [p for p in passages if p.text.startswith(opening)]
+    assert cite_passages(passages)[passage.id] == cited
+
+
+def test_a_number_two_passages_open_with_is_counted():
+    from types import SimpleNamespace
+
+    def passage(pid, text):
+        return SimpleNamespace(id=f"d:{pid}", doc_id="d", path=["Goals", f"para {pid[1:]}"], kind="section-paragraph", text=text)
+
+    once, twice, again = passage("p1", "2.1 Operators shall …"), passage("p2", "3.1 The state will …"), passage("p3", "3.1 The state will …")
+    assert cite_passages([once, twice, again]) == {"d:p1": "“Goals”, para 2.1", "d:p2": "“Goals”, para 2", "d:p3": "“Goals”, para 3"}
 
 
 def test_reference_of_a_document_without_metadata_names_the_document():
