@@ -23,6 +23,10 @@ _COUNTED_PARA = re.compile(r"^(?:para|subpara)\s+\d+$")
 # shall …", "6.1. to ensure …"); "4.5 million households" opens with no number of the document's
 _OWN_NUMBER = re.compile(r"(\d{1,2}(?:\.\d{1,3})+)(?:\.(?=\s)|\s+(?=[A-Z“\"(]))")
 _SECTION = re.compile(r"^Section\s+(\d+)")
+_OPENS_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?(?:\s|$)")
+# a part segmentation did not see, which no numbered section above it heads
+_OPENS_PART = re.compile(r"(?:Appendix|Annex(?:ure)?|Schedule|Glossary|References|Bibliography)\b")
+_OPENS_POINT = re.compile(r"\(([a-z]{1,2}|[ivx]{1,5}|\d{1,2})\)\s")
 # a contents line ("3.2 Risk management ........ 14"; a scan's dot leaders come out as
 # "ooccccccnononocc…": no English word is 12 such letters)
 CONTENTS_LEADERS = re.compile(r"\.{5,}|…{2,}|(?:\. ){4,}|[.ocnr]{12,}")
@@ -47,14 +51,55 @@ def cite_path(path: list[str] | tuple[str, ...], kind: str = "") -> str:
 def cite_passages(passages: Iterable) -> dict[str, str]:
     """Every passage's citation, by id. Where a document prints its own paragraph or
     subsection numbers that segmentation did not read as structure (the UK strategy's "4.29",
-    the Singapore code's "9.2.2"), a counted "para 8" is a pin-cite the document does not
-    use; the printed number is cited instead, when no other passage of the document opens
-    with it (a contents line never counts)."""
+    the Singapore code's "9.2.2", NIST's "6.2.17"), a counted "para 8" is a pin-cite the
+    document does not use: the printed number is cited instead, when no other passage of the
+    document opens with it (a contents line never counts), and the passages after it under the
+    same heading are cited from it ("Section 6.2.17, para 2", "Section 7.3.1(a)", "para 4.29,
+    part 2") until the next number or an appendix. A citation so made that two passages of a document would
+    share is left to the count."""
     passages = list(passages)
+    counted = {p.id: cite_passage(p) for p in passages}
     numbers = {p.id: number for p in passages if (number := _own_number(p))}
     openings = Counter((p.doc_id, number) for p in passages if (number := numbers.get(p.id)))
-    return {p.id: cite_passage(p, numbers[p.id] if openings[p.doc_id, numbers.get(p.id)] == 1 else None)
-            for p in passages}
+    cited, run = dict(counted), None
+    for p in passages:
+        number = numbers.get(p.id)
+        own = _numbered(p.path, number) if number and openings[p.doc_id, number] == 1 else None
+        if own:
+            cited[p.id], run = own, _Numbered(p, own)
+        elif run and run.holds(p):
+            cited[p.id] = run.cite_next(p.text)
+        else:
+            run = None
+    shared = Counter((p.doc_id, cited[p.id]) for p in passages)
+    return {p.id: cited[p.id] if shared[p.doc_id, cited[p.id]] == 1 else counted[p.id] for p in passages}
+
+
+class _Numbered:
+    """The passages a printed number heads: its section's paragraphs (the first after a
+    heading-only line is para 1), or a numbered paragraph's further parts; a point is cited
+    by its letter."""
+
+    def __init__(self, head, cited: str) -> None:
+        self.doc_id, self.parent, self.cited = head.doc_id, list(head.path[:-1]), cited
+        self.section = cited.startswith("Section ")
+        self.next = 1 if self.section and _heading_only(head.text) else 2
+
+    def holds(self, passage) -> bool:
+        return (passage.doc_id == self.doc_id and list(passage.path[:-1]) == self.parent
+                and bool(_COUNTED_PARA.match(passage.path[-1])) and not _OPENS_NUMBER.match(passage.text)
+                and not _OPENS_PART.match(passage.text) and not CONTENTS_LEADERS.search(passage.text))
+
+    def cite_next(self, text: str) -> str:
+        point = _OPENS_POINT.match(text)
+        if point:
+            return f"{self.cited}({point.group(1)})"
+        self.next += 1
+        return f"{self.cited}, {'para' if self.section else 'part'} {self.next - 1}"
+
+
+def _heading_only(text: str) -> bool:
+    return len(text) < HEADING_CHARS * 2 and not text.rstrip().endswith((".", ";", ":", "?", "!"))
 
 
 def cite_passage(passage, number: str | None = None) -> str:

@@ -256,6 +256,11 @@ def test_each_citation_names_one_passage(corpus_passages):
     ("gb-2011-cyber-security-strategy.txt", "4.29 As well as broadening", "“Cyber crime and law enforcement”, para 4.29"),
     # the Singapore code's clauses, once "Section 7.2, para 12"
     ("sg-2022-cybersecurity-code-of-practice-cii.pdf", "7.2.4 The CIIO shall review", "Section 7.2.4"),
+    # what follows a number is cited from it: a clause's points, a paragraph cut by a page break
+    ("sg-2022-cybersecurity-code-of-practice-cii.pdf", "(a) Network Firewall logs", "Section 6.1.2(a)"),
+    ("gb-2011-cyber-security-strategy.txt", "CEOP) by providing", "“Cyber crime and law enforcement”, para 4.29, part 2"),
+    # a section's opening before its first numbered clause keeps its count
+    ("sg-2022-cybersecurity-code-of-practice-cii.pdf", "Conducting cybersecurity exercises allow", "Section 7.3, para 1"),
     # a contents line is no paragraph of its number, nor is "4.5 million households" one
     ("jp-2015-cybersecurity-strategy.txt", "4.5. Collaboration among Multi-stakeholders ..", "“Contents”, para 11"),
     ("eg-2012-national-ict-strategy.txt", "4.5 million households, approximately", "“Strengthening the national economy”, para 12"),
@@ -266,14 +271,26 @@ def test_a_paragraph_is_cited_by_the_number_its_document_prints(corpus_passages,
     assert cite_passages(passages)[passage.id] == cited
 
 
-def test_a_number_two_passages_open_with_is_counted():
+def _passages(*rows):
     from types import SimpleNamespace
 
-    def passage(pid, text):
-        return SimpleNamespace(id=f"d:{pid}", doc_id="d", path=["Goals", f"para {pid[1:]}"], kind="section-paragraph", text=text)
+    return [SimpleNamespace(id=f"d:{parent}.p{i}", doc_id="d", path=[parent, f"{unit} {i}"], kind="section-paragraph", text=text)
+            for i, (parent, unit, text) in enumerate(rows, 1)]
 
-    once, twice, again = passage("p1", "2.1 Operators shall …"), passage("p2", "3.1 The state will …"), passage("p3", "3.1 The state will …")
-    assert cite_passages([once, twice, again]) == {"d:p1": "“Goals”, para 2.1", "d:p2": "“Goals”, para 2", "d:p3": "“Goals”, para 3"}
+
+def test_a_number_two_passages_open_with_is_counted():
+    once, twice, again = _passages(("Goals", "para", "2.1 Operators shall …"), ("Goals", "para", "3.1 The state will …"),
+                                   ("Goals", "para", "3.1 The state will …"))
+    assert cite_passages([once, twice, again]) == {
+        once.id: "“Goals”, para 2.1", twice.id: "“Goals”, para 2", again.id: "“Goals”, para 3"}
+
+
+def test_a_numbered_subsection_heads_its_paragraphs_until_an_appendix():
+    rows = _passages(("Section 6", "subpara", "6.2.19 Privacy Controls"), ("Section 6", "subpara", "The 8 families include:"),
+                     ("Section 6", "subpara", "(a) Transparency;"), ("Section 6", "subpara", "Appendix A—Acronyms"),
+                     ("Section 6", "subpara", "BCP Business Continuity Plan"))
+    assert list(cite_passages(rows).values()) == [
+        "Section 6.2.19", "Section 6.2.19, para 1", "Section 6.2.19(a)", "Section 6, subpara 4", "Section 6, subpara 5"]
 
 
 def test_reference_of_a_document_without_metadata_names_the_document():
