@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from .annotations import ADJUDICATOR, label_key, latest_adjudication
+from .annotations import ADJUDICATOR, label_key, latest_adjudication, merged_name
 from .records import Annotation
 
 
@@ -26,7 +26,7 @@ def adjudicate(records: Sequence[Annotation]) -> tuple[list[Annotation], list[di
             merged.append(adjudicated)
         elif len({label_key(r) for r in latest.values()}) == 1:
             first = next(iter(latest.values()))
-            name = "+".join(sorted(latest)) if len(latest) > 1 else first.annotator
+            name = merged_name(latest) if len(latest) > 1 else first.annotator
             merged.append(first.model_copy(update={"annotator": name}))
         else:
             review.append(_review_row(list(latest.values())))

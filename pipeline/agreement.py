@@ -2,8 +2,9 @@
 kappa (first two annotators), Krippendorff's alpha (any number, missing labels allowed) and
 F1 between annotators; modality and bearer kappa and alpha.
 
-Adjudications are not an annotator, and a passage any annotator marked as a fragment is
-counted apart: the scheme leaves fragments unlabelled.
+Adjudications are not an annotator, nor is a merged file's "alice+bob" (a label its readers
+agreed on, which would agree with each of them), and a passage any annotator marked as a
+fragment is counted apart: the scheme leaves fragments unlabelled.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .annotations import ADJUDICATOR, label_key
+from .annotations import MERGED, is_reader, label_key
 from .records import Annotation
 from .scheme import load_scheme
 
@@ -24,7 +25,7 @@ def shared_units(records: Sequence[Annotation]) -> tuple[list[str], list[dict[st
     annotators: list[str] = []
     by_text: dict[str, dict[str, Annotation]] = {}
     for record in records:
-        if record.annotator == ADJUDICATOR:
+        if not is_reader(record.annotator):
             continue
         if record.annotator not in annotators:
             annotators.append(record.annotator)
@@ -54,7 +55,8 @@ def agreement(records: Sequence[Annotation]) -> dict:
         row["positives"] = sum(any(element in r.elements for r in u.values()) for u in units)
     exact = sum(len({label_key(r) for r in u.values()}) == 1 for u in units)
     return {
-        "annotators": annotators, "kappa_pair": first_two, "n": len(units), "n_fragment_units": n_fragment,
+        "annotators": annotators, "kappa_pair": first_two,
+        "merged_left_out": sorted({r.annotator for r in records if MERGED in r.annotator}), "n": len(units), "n_fragment_units": n_fragment,
         "fragment": {"all_agree": fragment_all, "disputed": fragment_disputed},
         "per_label": per_label, "modality": measures(lambda r: r.modality), "bearer": measures(lambda r: r.bearer),
         "exact": _round(exact / len(units)) if units else None,

@@ -13,6 +13,16 @@ from .io import BadLine, atomic_write_text, iter_jsonl
 from .records import Annotation
 
 ADJUDICATOR = "adjudicated"
+MERGED = "+"  # `adjudicate` names a passage its readers agreed on for all of them: "alice+bob"
+
+
+def merged_name(annotators: Iterable[str]) -> str:
+    return MERGED.join(sorted(annotators))
+
+
+def is_reader(annotator: str) -> bool:
+    """One person's reading: not an adjudication, nor several readers' agreed label merged."""
+    return annotator != ADJUDICATOR and MERGED not in annotator
 
 
 def annotation_files(paths: Path | Iterable[Path]) -> list[Path]:

@@ -319,6 +319,8 @@ def agreement_command(
     typer.echo(f"exact agreement {fmt(report['exact'])}; {report['n_fragment_units']} passages marked as fragment left out: "
                f"{fragments['all_agree']} by every reader, {fragments['disputed']} by some and labelled by others "
                "(disagreements, for adjudication)")
+    if report["merged_left_out"]:
+        typer.echo(f"left out as no one reader's labels: {', '.join(report['merged_left_out'])} (adjudicate's merged labels)")
 
 
 @annotate_app.command("adjudicate")

@@ -74,6 +74,9 @@ def test_agreement_leaves_fragments_and_adjudications_out():
     assert report["fragment"] == {"all_agree": 0, "disputed": 1}
     both = agreement([_ann(0, "a", [], "none", "none", fragment=True), _ann(0, "b", [], "none", "none", fragment=True)])
     assert both["fragment"] == {"all_agree": 1, "disputed": 0}
+    # a merged file beside its readers' files: its "a+b" agrees with both and is no third reader
+    merged = agreement([_ann(0, "a", ["no_harm"]), _ann(0, "b", []), _ann(0, "a+b", ["no_harm"])])
+    assert merged["annotators"] == ["a", "b"] and merged["merged_left_out"] == ["a+b"] and merged["exact"] == 0.0
 
 
 def test_adjudicate_merge_review_and_import_back(tmp_path):
