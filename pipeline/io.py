@@ -148,8 +148,21 @@ def read_run_passages(run: Path) -> list[Passage]:
     """RUN/passages.parquet; a folder not yet ingested is an error saying so."""
     path = run / "passages.parquet"
     if not path.is_file():
-        raise DdlensError(path, f"missing: run `ddlens ingest --out {run}` first")
+        raise missing_run_file(path)
     return read_passages(path)
+
+
+RUN_FILES = ("run.json", "documents.jsonl", "passages.parquet")
+
+
+def missing_run_file(path: Path, command: str = "ddlens ingest --out") -> DdlensError:
+    """A run file that is not there: the command that writes it, or, for a folder of label
+    files given where a run belongs (`--run annotations/labels`), that it is not a run."""
+    run = path.parent
+    if run.is_dir() and not any((run / name).exists() for name in RUN_FILES) and any(run.glob("*.jsonl")):
+        return DdlensError(run, "holds JSON Lines files but is no run folder: give the folder "
+                                "`ddlens ingest --out RUN` (or `ddlens run`) wrote")
+    return DdlensError(path, f"missing: run `{command} {run}` first")
 
 
 def _parquet_rows(path: Path, command: str) -> list[dict]:

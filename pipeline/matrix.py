@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .cite import cite_pages, cite_passages
 from .errors import DdlensError
-from .io import BadLine, iter_jsonl, read_passages, read_predictions
+from .io import BadLine, iter_jsonl, missing_run_file, read_passages, read_predictions
 from .records import BINDING_KINDS, Passage, Prediction
 from .scheme import load_scheme
 
@@ -193,7 +193,7 @@ def load_run(run: Path) -> RunData:
              "predictions.parquet": "ddlens classify"}
     for name, command in needs.items():
         if not (run / name).is_file():
-            raise DdlensError(run / name, f"missing: run `{command} {run}` first")
+            raise missing_run_file(run / name, command)
     documents = {}
     for line_no, row in iter_jsonl(run / "documents.jsonl"):
         if not isinstance(row, dict) or "doc_id" not in row:

@@ -22,7 +22,7 @@ from pathlib import Path
 from .annotations import annotation_files, annotation_record
 from .config import Settings
 from .errors import AnnotationError, DdlensError
-from .io import atomic_write_bytes, iter_jsonl, writable_target
+from .io import atomic_write_bytes, iter_jsonl, missing_run_file, writable_target
 from .records import Annotation, Passage
 from .sources import ingest_code_digest
 from .text import sha256_text
@@ -75,7 +75,7 @@ def check_current_cut(run: Path) -> None:
     try:
         recorded = json.loads(path.read_text(encoding="utf-8")).get("ingest_code")
     except FileNotFoundError:
-        raise DdlensError(path, f"missing: run `ddlens ingest --out {run}` first") from None
+        raise missing_run_file(path) from None
     except (OSError, ValueError, AttributeError) as exc:
         raise DdlensError(path, f"unreadable ({exc}): run `ddlens ingest --out {run}` again") from exc
     if recorded != ingest_code_digest():

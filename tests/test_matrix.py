@@ -388,6 +388,12 @@ def test_cli_matrix_compare_diff(run_dir, tmp_path):
     (run_dir / "predictions.parquet").unlink()
     missing = runner.invoke(app, ["matrix", str(run_dir)])
     assert missing.exit_code == 1 and "predictions.parquet: missing: run `ddlens classify" in missing.output
+    labels = tmp_path / "labels"  # a label folder given where a run belongs
+    labels.mkdir()
+    (labels / "batch-01.jsonl").write_text("{}\n")
+    for command in (["matrix", str(labels)], ["annotate", "remap", str(labels), "--dry-run"]):
+        wrong = runner.invoke(app, command)
+        assert wrong.exit_code == 1 and "is no run folder" in wrong.output and "--out labels" not in wrong.output, wrong.output
 
 
 def test_report_cells_show_the_evidence_matrix_json_shows(run_dir, tmp_path):
