@@ -646,7 +646,7 @@ def evidence(
     data = _load_run(run)
     try:
         items = cell_evidence(data, group, element, filters)
-    except DdlensError as exc:
+    except (DdlensError, ValueError) as exc:
         _fail(exc)
     if as_json:
         typer.echo(json_.dumps([e.to_dict() for e in items], ensure_ascii=False, indent=1))

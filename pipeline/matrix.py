@@ -400,13 +400,19 @@ def compare(run: RunData, jurisdictions: list[str], filters: Filters = Filters()
     return matrix
 
 
+def check_element(element: str) -> None:
+    """An element id of the scheme, as commands take one (`evidence`, `suggest --element`);
+    a typo is an error listing them."""
+    elements = load_scheme().elements
+    if element not in elements:
+        raise ValueError(f"no element {element!r}: the elements are {', '.join(elements)}")
+
+
 def cell_evidence(run: RunData, group: str, element: str, filters: Filters = Filters()) -> list[Evidence]:
     """Every passage behind one cell, strongest first: `group` is a jurisdiction code or a
     doc_id. The matrix files keep a cell's strongest few; an analyst checking a cell of 40
     passages needs the rest."""
-    elements = load_scheme().elements
-    if element not in elements:
-        raise DdlensError(run.folder, f"no element {element!r}: the elements are {', '.join(elements)}")
+    check_element(element)
     if group in run.documents:
         filters, key = replace(filters, jurisdictions=None), (lambda e: e.doc_id)
     else:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cite import CONTENTS_LEADERS
-from .matrix import RunData
+from .matrix import RunData, check_element
 from .records import Passage, Prediction
 from .text import sha256_text
 
@@ -126,10 +126,8 @@ def element_leads(run: RunData, pool: list[Passage], element: str,
     reaches. The likelihood ranks a cue's passages first (0.5 to 1), each group by the
     element's score."""
     from .models.rules import CueIndex
-    from .scheme import load_scheme
 
-    if element not in load_scheme().elements:
-        raise ValueError(f"unknown element {element!r}: choose from {', '.join(load_scheme().elements)}")
+    check_element(element)
     cues = CueIndex()
     leads = []
     for passage in pool:

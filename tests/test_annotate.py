@@ -395,7 +395,7 @@ def test_suggest_hunts_for_one_element(real_run):
         assert fired or score >= thresholds["no_harm"] / 2
         assert s.reason == (f"cue: {fired[0]}" if fired else f"no_harm {score:.2f}")
     assert picked[0].reason.startswith("cue: ") and picked[0].uncertainty >= 0.5
-    with pytest.raises(ValueError, match="unknown element 'good_fate'"):
+    with pytest.raises(ValueError, match="no element 'good_fate'"):
         suggest(run, thresholds, set(), element="good_fate")
 
 

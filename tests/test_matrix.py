@@ -511,7 +511,7 @@ def test_evidence_lists_every_passage_behind_one_cell(run_dir, tmp_path):
     assert [e.passage_id for e in cell_evidence(run, "aa", "risk_assessment", parse_filters(bearer="state"))] == ["aa-law:2"]
     assert [e.passage_id for e in cell_evidence(run, "aa-strat", "information_exchange")] == ["aa-strat:1"]
     assert cell_evidence(run, "bb", "risk_assessment") == []
-    with pytest.raises(DdlensError, match="no element 'risk': the elements are good_faith, no_harm"):
+    with pytest.raises(ValueError, match="no element 'risk': the elements are good_faith, no_harm"):
         cell_evidence(run, "aa", "risk")
     with pytest.raises(DdlensError, match=r"no documents for jurisdiction\(s\) xx"):
         cell_evidence(run, "xx", "risk_assessment")
