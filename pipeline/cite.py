@@ -26,7 +26,7 @@ _SECTION = re.compile(r"^Section\s+(\d+)")
 _OPENS_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?(?:\s|$)")
 # a part segmentation did not see, which no numbered section above it heads
 _OPENS_PART = re.compile(r"(?:Appendix|Annex(?:ure)?|Schedule|Glossary|References|Bibliography)\b")
-_OPENS_POINT = re.compile(r"\(([a-z]{1,2}|[ivx]{1,5}|\d{1,2})\)\s")
+_OPENS_POINT = re.compile(r"\(?([a-z]{1,2}|[ivx]{1,5}|\d{1,2})\)\s")
 # a contents line ("3.2 Risk management ........ 14"; a scan's dot leaders come out as
 # "ooccccccnononocc…": no English word is 12 such letters)
 CONTENTS_LEADERS = re.compile(r"\.{5,}|…{2,}|(?:\. ){4,}|[.ocnr]{12,}")
@@ -59,12 +59,11 @@ def cite_passages(passages: Iterable) -> dict[str, str]:
     share is left to the count."""
     passages = list(passages)
     counted = {p.id: cite_passage(p) for p in passages}
-    numbers = {p.id: number for p in passages if (number := _own_number(p))}
-    openings = Counter((p.doc_id, number) for p in passages if (number := numbers.get(p.id)))
+    numbers = _printed_numbers(passages)
     cited, run = dict(counted), None
     for p in passages:
         number = numbers.get(p.id)
-        own = _numbered(p.path, number) if number and openings[p.doc_id, number] == 1 else None
+        own = _numbered(p.path, number, _heading_only(p.text)) if number else None
         if own:
             cited[p.id], run = own, _Numbered(p, own)
         elif run and run.holds(p):
@@ -73,6 +72,25 @@ def cite_passages(passages: Iterable) -> dict[str, str]:
             run = None
     shared = Counter((p.doc_id, cited[p.id]) for p in passages)
     return {p.id: cited[p.id] if shared[p.doc_id, cited[p.id]] == 1 else counted[p.id] for p in passages}
+
+
+def _printed_numbers(passages: list) -> dict[str, str]:
+    """The numbers passages open with that are theirs: not a number two passages open with
+    (a contents line beside its section), nor one of a section segmentation read as
+    structure, nor one lower than a number before it (a table's reference back to chapter
+    8.1 in an appendix after chapter 11)."""
+    numbers = {p.id: number for p in passages if (number := _own_number(p))}
+    openings = Counter((p.doc_id, number) for p in passages if (number := numbers.get(p.id)))
+    sections = {(p.doc_id, part.removeprefix("Section ")) for p in passages for part in p.path if _SECTION.match(part)}
+    kept, last = {}, {}
+    for p in passages:
+        number = numbers.get(p.id)
+        if not number or openings[p.doc_id, number] > 1 or (p.doc_id, number) in sections:
+            continue
+        order = tuple(int(n) for n in number.split("."))
+        if order >= last.get(p.doc_id, ()):
+            kept[p.id], last[p.doc_id] = number, order
+    return kept
 
 
 class _Numbered:
@@ -99,7 +117,9 @@ class _Numbered:
 
 
 def _heading_only(text: str) -> bool:
-    return len(text) < HEADING_CHARS * 2 and not text.rstrip().endswith((".", ";", ":", "?", "!"))
+    """A numbered line that is a title, not a paragraph: short, and no sentence's end or all
+    in capitals ("3.10. UNIVERSAL ACCESS OF ICT.")."""
+    return len(text) < HEADING_CHARS * 2 and (not text.rstrip().endswith((".", ";", ":", "?", "!")) or text.isupper())
 
 
 def cite_passage(passage, number: str | None = None) -> str:
@@ -121,16 +141,19 @@ def _own_number(passage) -> str | None:
     return match.group(1) if match else None
 
 
-def _numbered(path, number: str) -> str | None:
+def _numbered(path, number: str, heading: bool = False) -> str | None:
     """"“Heading”, para 4.29" under a heading; "Section 9.2.2" where the counted paragraph sat
-    in Section 9 (or 9.2); None under any other unit (an article's paragraphs are its own)."""
+    in Section 9 (or 9.2), or where the passage is a numbered heading alone ("1.3 OBJECTIVE
+    III"); None under any other unit (an article's paragraphs are its own)."""
     parts = [p.strip() for p in path if p and p.strip()]
     start = _anchor(parts)
-    if start is None:
-        headings = [p for p in parts if not _COUNTED.match(p)]
-        return (f"“{_short(headings[-1])}”, " if headings else "") + f"para {number}"
-    section = _SECTION.match(parts[start])
-    return f"Section {number}" if section and section.group(1) == number.split(".")[0] else None
+    section = _SECTION.match(parts[start]) if start is not None else None
+    if heading or (section and section.group(1) == number.split(".")[0]):
+        return f"Section {number}"
+    if start is not None:
+        return None
+    headings = [p for p in parts if not _COUNTED.match(p)]
+    return (f"“{_short(headings[-1])}”, " if headings else "") + f"para {number}"
 
 
 def _ordinal(n: int) -> str:

@@ -279,8 +279,8 @@ def _passages(*rows):
 
 
 def test_a_number_two_passages_open_with_is_counted():
-    once, twice, again = _passages(("Goals", "para", "2.1 Operators shall …"), ("Goals", "para", "3.1 The state will …"),
-                                   ("Goals", "para", "3.1 The state will …"))
+    once, twice, again = _passages(("Goals", "para", "2.1 Operators shall act."), ("Goals", "para", "3.1 The state will act."),
+                                   ("Goals", "para", "3.1 The state will act."))
     assert cite_passages([once, twice, again]) == {
         once.id: "“Goals”, para 2.1", twice.id: "“Goals”, para 2", again.id: "“Goals”, para 3"}
 
