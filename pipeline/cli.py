@@ -22,6 +22,7 @@ from .errors import DdlensError
 from .pdf import BACKENDS
 from .records import DocumentMeta
 from .terminal import console, element_column
+from .terminal import count as _count
 from .terminal import fail as _fail
 from .terminal import flag as _flag
 from .terminal import print_table as _print_table
@@ -666,6 +667,63 @@ def evidence(
         console.print(f"… and {len(items) - len(shown)} more (--limit 0, --json or --csv give them all)")
     if element in data.untagged:
         _flag("caution", "yellow", f"the {data.model} model never tags {element}: no passage here means not assessed")
+
+
+@app.command()
+def search(
+    run: Path = typer.Argument(..., help="A run folder (classified or not)."),
+    query: str = typer.Argument(..., help='Words that must all occur (whole words; notif* for any ending) and '
+                                          '"quoted phrases"; with --regex, one regular expression.'),
+    regex: bool = typer.Option(False, "--regex", help="Read the query as a Python regular expression (case aside)."),
+    element: Optional[str] = typer.Option(None, "--element", "-e", help="Only passages the classifier tags with this element."),
+    kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, jurisdictions: Optional[str] = _JURISDICTIONS,
+    limit: int = typer.Option(20, min=0, help="Passages shown in the table (0: all); --json and --csv give all."),
+    as_json: bool = typer.Option(False, "--json", help="Print every passage found as JSON."),
+    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write every passage found to this CSV file."),
+) -> None:
+    """Every passage whose text holds the query, cited, with the classifier's reading."""
+    import json as json_
+
+    from rich.table import Column
+    from rich.text import Text
+
+    from .export import write_hits_csv
+    from .matrix import load_run
+    from .search import query_patterns
+    from .search import search as search_
+
+    filters = _filters(kind, years, jurisdictions, 0.0)
+    try:
+        hits = search_(load_run(run, scored=False), query_patterns(query, regex), filters, element)
+    except (DdlensError, ValueError) as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json_.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+        return
+    if csv_out is not None:
+        write_hits_csv(hits, csv_out)
+        console.print(f"{_count(len(hits), 'passage')} → {csv_out}")
+        return
+    documents = {h.doc_id for h in hits}
+    found = (f"{_count(len(hits), 'passage')} in {_count(len(documents), 'document')} of "
+             f"{_count(len({h.jurisdiction for h in hits}), 'jurisdiction')}")
+    if not hits:
+        console.print(f"no passage of {run} holds {query!r}" + _filters_line(filters).replace("\n", "; "))
+        return
+    shown = hits if limit == 0 else hits[:limit]
+    classified = bool(hits[0].modality)
+    reading = (Column("elements", ratio=2, overflow="fold"), Column("modality / bearer", ratio=1)) if classified else ()
+    table = Table("#", Column("reference", ratio=2), Column("text", ratio=5), *reading, show_lines=True, expand=True,
+                  title=f"{query}: {found}" + _filters_line(filters))
+    for rank, h in enumerate(shown, start=1):
+        before, match, after = h.snippet()
+        cells = (", ".join(h.elements) or "–", f"{h.modality} / {h.bearer}") if classified else ()
+        table.add_row(str(rank), h.reference, Text.assemble(before, (match, "bold reverse"), after), *cells)
+    _print_table(table)
+    if len(shown) < len(hits):
+        console.print(f"… and {len(hits) - len(shown)} more (--limit 0, --json or --csv give them all)")
+    if not classified:
+        console.print(f"{run} is not classified: `ddlens classify {run}` adds each passage's elements, modality and bearer")
 
 
 @app.command()

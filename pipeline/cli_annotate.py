@@ -15,6 +15,7 @@ from rich.table import Table
 from .config import Settings
 from .errors import DdlensError
 from .terminal import console, fail
+from .terminal import count as _count
 from .terminal import flag as _flag
 from .terminal import print_table as _print_table
 
@@ -257,10 +258,6 @@ def import_command(
                                 "an id no passage has, or a text changed since export")
     if not result.records:
         raise typer.Exit(code=1)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _new_labels_file(annotator: str) -> Path:

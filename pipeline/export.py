@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .io import atomic_write_text
 from .matrix import LEVEL_MEANING, SHOWN_LEVELS, Evidence, Matrix
+from .search import Hit
 
 # ordinal palette, light to dark (ColorBrewer Blues: readable in grey and by the colour-blind)
 # (grey for a cell not assessed: neither the white of "absent" nor a shade of blue)
@@ -33,20 +34,32 @@ def write_csv(matrix: Matrix, path: Path) -> None:
 
 EVIDENCE_COLUMNS = ("rank", "passage_id", "doc_id", "jurisdiction", "reference", "citation", "pages", "title", "year",
                     "doc_kind", "element", "level", "score", "modality", "bearer", "why", "text")
+HIT_COLUMNS = ("rank", "passage_id", "doc_id", "jurisdiction", "reference", "citation", "pages", "title", "year",
+               "doc_kind", "matched", "elements", "modality", "bearer", "text")
 # a cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "- the operator …")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_evidence_csv(evidence: list[Evidence], path: Path) -> None:
-    """One row per passage, in the order given. A text opening like a formula is written with a
-    leading apostrophe, as spreadsheets mark text, so opening the file runs nothing."""
+    """One row per passage, in the order given."""
+    _write_rows(({**e.to_dict(), "rank": rank, "why": "; ".join(e.why)} for rank, e in enumerate(evidence, start=1)),
+                EVIDENCE_COLUMNS, path)
+
+
+def write_hits_csv(hits: list[Hit], path: Path) -> None:
+    """One row per passage a search found, in the order given."""
+    _write_rows(({**h.to_dict(), "rank": rank, "elements": ";".join(h.elements)} for rank, h in enumerate(hits, start=1)),
+                HIT_COLUMNS, path)
+
+
+def _write_rows(rows, columns: tuple[str, ...], path: Path) -> None:
+    """A CSV file of `columns`. A text opening like a formula is written with a leading
+    apostrophe, as spreadsheets mark text, so opening the file runs nothing."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EVIDENCE_COLUMNS)
-    for rank, e in enumerate(evidence, start=1):
-        row = {**e.to_dict(), "rank": rank, "why": "; ".join(e.why)}
-        writer.writerow(["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-                         for v in (row[c] for c in EVIDENCE_COLUMNS)])
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in (row[c] for c in columns)])
     atomic_write_text(path, buffer.getvalue())
 
 

@@ -54,6 +54,12 @@ def cited_title(title: str | None, doc_id: str) -> str:
     return head if dash and note[:1].islower() else name
 
 
+def reference(title: str | None, doc_id: str, year: int | None, citation: str, pages: str) -> str:
+    """"Title (year), Article 21(2)(d), p. 12": what an analyst pastes into a footnote."""
+    dated = f" ({year})" if year else ""
+    return ", ".join(p for p in (f"{cited_title(title, doc_id)}{dated}", citation, pages) if p)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One passage behind a cell, citable as it stands."""
@@ -76,9 +82,7 @@ class Evidence:
 
     @property
     def reference(self) -> str:
-        """"Title (year), Article 21(2)(d), p. 12": what an analyst pastes into a footnote."""
-        year = f" ({self.year})" if self.year else ""
-        return ", ".join(p for p in (f"{cited_title(self.title, self.doc_id)}{year}", self.citation, self.pages) if p)
+        return reference(self.title, self.doc_id, self.year, self.citation, self.pages)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "reference": self.reference}
@@ -186,11 +190,13 @@ class RunData:
         return cite_passages(self.passages)
 
 
-def load_run(run: Path) -> RunData:
+def load_run(run: Path, scored: bool = True) -> RunData:
     """Read RUN/{documents.jsonl, passages.parquet, predictions.parquet}; a missing or
-    stale file is an error that says which command makes it."""
-    needs = {"documents.jsonl": "ddlens ingest --out", "passages.parquet": "ddlens ingest --out",
-             "predictions.parquet": "ddlens classify"}
+    stale file is an error that says which command makes it. `scored` False: a run not
+    classified yet is read without predictions (a word search needs none)."""
+    needs = {"documents.jsonl": "ddlens ingest --out", "passages.parquet": "ddlens ingest --out"}
+    if scored or (run / "predictions.parquet").is_file():
+        needs["predictions.parquet"] = "ddlens classify"
     for name, command in needs.items():
         if not (run / name).is_file():
             raise missing_run_file(run / name, command)
@@ -200,6 +206,8 @@ def load_run(run: Path) -> RunData:
             raise DdlensError(run / "documents.jsonl", f"line {line_no}: not a document record")
         documents[row["doc_id"]] = row
     passages = read_passages(run / "passages.parquet")
+    if "predictions.parquet" not in needs:
+        return RunData(run, documents, passages, {})
     predictions = {p.passage_id: p for p in read_predictions(run / "predictions.parquet")}
     unscored = sum(p.id not in predictions for p in passages)
     if unscored:
@@ -225,7 +233,7 @@ def passage_level(passage_kind: str, doc_kind: str, modality: str) -> str:
 def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidence]:
     """One Evidence per (passage, element) the classifier tagged, in the kept documents."""
     out = []
-    printed = {doc_id: _printed(doc) for doc_id, doc in run.documents.items()}
+    pages = printed_pages(run)
     for passage in run.passages:
         doc = run.documents.get(passage.doc_id)
         if doc is None or not filters.keeps(doc):
@@ -239,12 +247,19 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
             out.append(Evidence(
                 passage_id=passage.id, doc_id=passage.doc_id, jurisdiction=doc["jurisdiction"],
                 title=doc.get("title", passage.doc_id), year=doc.get("year"), doc_kind=doc["kind"],
-                citation=run.citations[passage.id], pages=cite_pages(passage.page_start, passage.page_end, printed[passage.doc_id]),
+                citation=run.citations[passage.id], pages=pages(passage),
                 text=_clip(text), element=element, score=round(score, 4), modality=prediction.modality,
                 bearer=prediction.bearer, level=passage_level(passage.kind, doc["kind"], prediction.modality),
                 why=(prediction.why or {}).get(element, []),
             ))
     return out
+
+
+def printed_pages(run: RunData) -> Callable[[Passage], str]:
+    """A passage's pages as a citation gives them ("p. 23 (PDF p. 24)"), from its document's
+    printed page numbers."""
+    printed = {doc_id: _printed(doc) for doc_id, doc in run.documents.items()}
+    return lambda passage: cite_pages(passage.page_start, passage.page_end, printed.get(passage.doc_id))
 
 
 def _printed(document: dict) -> dict[int, int] | None:

@@ -30,6 +30,11 @@ def fail(exc: DdlensError | ValueError) -> None:
     raise typer.Exit(code=1)
 
 
+def count(n: int, noun: str) -> str:
+    """"1 passage", "3 passages"."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def print_table(table: Table) -> None:
     """A table on stdout, its cells printed as they are."""
     Console(markup=False).print(table)
