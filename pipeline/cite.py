@@ -9,7 +9,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 # units a citation starts from (the deepest one in the path wins) …
-_UNIT = re.compile(r"^(?:Article|Art\.|Section|§|Recital|Footnote|Rule|Regulation)\s*\S+|^(?:Annex|Schedule)\b",
+# (the label alone: a heading "Article 64 : Addition of technologies …" or "Rule of Law" is a title)
+_UNIT = re.compile(r"^(?:Article|Art\.|Section|§|Recital|Footnote|Rule|Regulation)\s*\S+$|^(?:Annex|Schedule)\b",
                    re.IGNORECASE)
 # … and containers cited only when no unit is below them
 _CONTAINER = re.compile(r"^(?:Chapter|Part|Title|Book|Addendum|Appendix|CHAPTER|PART|TITLE|BOOK|ADDENDUM|APPENDIX)\s+\S+")

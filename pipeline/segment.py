@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .ingest import NON_BINDING_KINDS
 from .records import Block, BlockKind, Document, Passage
 from .sentences import split_sentences
 from .text import normalize_space
@@ -92,6 +93,9 @@ def segment_document(doc: Document, max_chars: int = 2000) -> list[Passage]:
 def _structure(doc: Document) -> list[_Unit]:
     """Walk the blocks once, keeping a stack of headings and the open article/paragraph."""
     is_law = doc.kind in _LAW_KINDS
+    # a strategy that lists a law's amended articles ("Article 64 : Addition of technologies …",
+    # the Egyptian ICT strategy) cites them: its own structure is sections and headings
+    cites_articles = doc.kind in NON_BINDING_KINDS
     body = [b for b in doc.blocks if b.kind != BlockKind.footnote]
     if is_law:
         body = [part for b in body for part in _inline_subsections(b)]
@@ -204,6 +208,8 @@ def _structure(doc: Document) -> list[_Unit]:
             continue
         match = _ARTICLE.match(text)
         marked = text.startswith("art-")  # a marker the text was given, never the start of a sentence
+        if match and cites_articles and not marked and _article_word(text) != "Section":
+            match = None
         if match and (_is_article_heading(match, text, block) or marked):
             close()
             number = match.group(1) or match.group(2) or _kanji_number(match.group(3))
@@ -583,6 +589,8 @@ def _short(label: str) -> str:
     for long, short in (("recital ", "recital"), ("article ", "art"), ("článok ", "art"), ("§ ", "par"),
                         ("section ", "s"), ("annex ", "annex"), ("chapter ", "ch"), ("title ", "t"),
                         ("part ", "pt"), ("para ", "p"), ("subpara ", "sp"), ("bullet ", "b"), ("part ", "part"), ("footnote ", "fn")):
+        if short in ("art", "par") and label.startswith(long) and " " in label[len(long):].strip():
+            break  # a title that names an article ("Article 25: Licensing obligations"), not one: no `art` id
         if label.startswith(long):
             label = short + label[len(long):]
             break

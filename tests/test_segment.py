@@ -263,3 +263,16 @@ def test_an_upper_case_running_header_is_no_title_and_no_text(corpus_passages, n
     assert not [p.id for p in passages if header in p.text]
     if name.startswith("fi-"):  # the sentence the page broke reads whole
         assert any("population’s income security and capacity to function" in p.text for p in passages)
+
+
+def test_a_strategy_that_lists_a_laws_articles_cites_them_rather_than_being_cut_by_them(corpus_passages):
+    """The Egyptian ICT strategy lists amended articles of the Telecom Law ("Article 64 :
+    Addition of technologies …"); read as its own articles, 906 passages had sat in "Article 64"
+    and every model had read them as an act's articles (`part_article`)."""
+    passages = corpus_passages("eg-2012-national-ict-strategy.txt")
+    assert not [p.id for p in passages if re.fullmatch(r".*:art\d+.*", p.id)]
+    assert not [p for p in passages if any(re.fullmatch(r"Article \d+", part) for part in p.path)]
+    listed = [p for p in passages if "Article 64 : Addition of technologies" in " ".join([*p.path, p.text])]
+    cited = {cite_passage(p) for p in listed}
+    assert cited and not any(c.startswith("Article") for c in cited)  # a title, quoted
+    assert all(c.startswith("“Article 64 : Addition") for c in cited if "Article 64" in c)
