@@ -75,6 +75,7 @@ def _drop_running(lines: list[str], n_pages: int) -> tuple[list[str], int]:
     shapes = Counter(fold_repeating(ln) for ln in lines if ln.strip())
     exact = Counter(ln.strip() for ln in lines if ln.strip())
     threshold = max(4, n_pages // 5)
+    footers = _numbered_footers(lines, threshold)
     kept: list[str] = []
     dropped = 0
     for ln in lines:
@@ -97,11 +98,35 @@ def _drop_running(lines: list[str], n_pages: int) -> tuple[list[str], int]:
             and not stripped.endswith(_TERMINAL)
             and (not stripped.isupper() or every_page)
         )
-        if is_page_number(stripped) or is_decoration(stripped) or repeated:
+        if is_page_number(stripped) or is_decoration(stripped) or repeated or _unnumbered(stripped) in footers:
             dropped += 1
             continue
         kept.append(ln)
     return kept, dropped
+
+
+# a line that carries its page number at one edge: "30  The UK Cyber Security Strategy: …"
+_EDGE_NUMBER = re.compile(r"^\d{1,4}\s+(?=\S)|(?<=\S)\s+\d{1,4}$")
+
+
+def _unnumbered(line: str) -> str:
+    return _EDGE_NUMBER.sub("", line)
+
+
+def _numbered_footers(lines: list[str], threshold: int) -> set[str]:
+    """Texts that recur with a page number at their edge, one that changes from page to page:
+    a footer as long as the document's full title, too long for the shape test above. A
+    table's rows that end alike ("… division 29 of NACE Rev. 2") keep their number."""
+    numbers: dict[str, set[str]] = {}
+    seen: Counter = Counter()
+    for ln in lines:
+        stripped = ln.strip()
+        match = _EDGE_NUMBER.search(stripped)
+        if match and not stripped.endswith(_TERMINAL):
+            rest = _unnumbered(stripped)
+            numbers.setdefault(rest, set()).add(match.group().strip())
+            seen[rest] += 1
+    return {rest for rest, count in seen.items() if count >= threshold and len(numbers[rest]) >= 3 and len(rest) >= 20}
 
 
 def _typical_width(lines: list[str]) -> int:

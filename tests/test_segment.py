@@ -265,6 +265,21 @@ def test_an_upper_case_running_header_is_no_title_and_no_text(corpus_passages, n
         assert any("population’s income security and capacity to function" in p.text for p in passages)
 
 
+def test_a_footer_with_its_page_number_is_dropped_however_long(corpus_passages):
+    """"30  The UK Cyber Security Strategy: Protecting and promoting the UK in a digital world"
+    ends eight pages of the UK strategy's text extraction: too long for the shape test, it
+    ran into paragraph 4.26 ("… fit for purpose in an area of 30 The UK … fast-moving
+    technological change") and was read as a "Section 22". NIS2's annex rows that end alike
+    ("… division 29 of NACE Rev. 2") are text and stay."""
+    uk = corpus_passages("gb-2011-cyber-security-strategy.txt")
+    assert not [p.id for p in uk if "Protecting and promoting the UK in a digital world" in p.text]
+    [para] = [p for p in uk if p.text.startswith("4.26 ")]
+    assert "in an area of fast-moving technological change" in para.text
+    assert not [p for p in uk if "Section 22" in p.path]
+    nis2 = corpus_passages("eu-2022-nis2-directive.txt")
+    assert any("section C division 29 of NACE Rev. 2" in p.text for p in nis2)
+
+
 def test_a_strategy_that_lists_a_laws_articles_cites_them_rather_than_being_cut_by_them(corpus_passages):
     """The Egyptian ICT strategy lists amended articles of the Telecom Law ("Article 64 :
     Addition of technologies …"); read as its own articles, 906 passages had sat in "Article 64"
