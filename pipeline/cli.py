@@ -21,6 +21,7 @@ from .corpus import corpus_paths, fetch_corpus, kinds_by_doc, load_manifest
 from .errors import DdlensError
 from .pdf import BACKENDS
 from .records import DocumentMeta
+from .scheme import load_scheme
 from .terminal import console, element_column
 from .terminal import count as _count
 from .terminal import fail as _fail
@@ -645,16 +646,19 @@ def evidence(
 
     filters = _filters(kind, years, None, min_score, bearer)
     data = _load_run(run)
+    if as_json and csv_out is not None:
+        _fail(ValueError("--json or --csv, not both"))
     try:
         items = cell_evidence(data, group, element, filters)
+        if csv_out is not None:
+            write_evidence_csv(items, csv_out)
     except (DdlensError, ValueError) as exc:
         _fail(exc)
     if as_json:
         typer.echo(json_.dumps([e.to_dict() for e in items], ensure_ascii=False, indent=1))
         return
     if csv_out is not None:
-        write_evidence_csv(items, csv_out)
-        console.print(f"{len(items)} passages → {csv_out}")
+        console.print(f"{_count(len(items), 'passage')} → {csv_out}")
         return
     shown = items if limit == 0 else items[:limit]
     table = Table("#", "reference", "level", "score", "modality / bearer", "text", "why", show_lines=True,
@@ -672,53 +676,61 @@ def evidence(
 @app.command()
 def search(
     run: Path = typer.Argument(..., help="A run folder (classified or not)."),
-    query: str = typer.Argument(..., help='Words that must all occur (whole words; notif* for any ending) and '
-                                          '"quoted phrases"; with --regex, one regular expression.'),
+    query: str = typer.Argument(..., help='Words that must all occur (whole words and their plural; notif* for any '
+                                          'ending), "quoted phrases", OR between two terms, -term to leave out; '
+                                          'with --regex, one regular expression.'),
     regex: bool = typer.Option(False, "--regex", help="Read the query as a Python regular expression (case aside)."),
-    element: Optional[str] = typer.Option(None, "--element", "-e", help="Only passages the classifier tags with this element."),
+    element: Optional[str] = typer.Option(None, "--element", "-e", help="Only passages the classifier tags with this "
+                                          f"element: {', '.join(load_scheme().elements)}."),
     kind: Optional[str] = _KIND, years: Optional[str] = _YEARS, jurisdictions: Optional[str] = _JURISDICTIONS,
     limit: int = typer.Option(20, min=0, help="Passages shown in the table (0: all); --json and --csv give all."),
     as_json: bool = typer.Option(False, "--json", help="Print every passage found as JSON."),
-    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write every passage found to this CSV file."),
+    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write every passage found to this CSV file "
+                                                               "(a text opening with = + - @ gets a leading ')."),
 ) -> None:
-    """Every passage whose text holds the query, cited, with the classifier's reading."""
+    """Every passage whose text or title holds the query, cited, with the classifier's reading."""
     import json as json_
 
     from rich.table import Column
-    from rich.text import Text
 
     from .export import write_hits_csv
-    from .matrix import load_run
-    from .search import query_patterns
+    from .matrix import describe_filters, load_run
+    from .search import parse_query
     from .search import search as search_
 
+    if as_json and csv_out is not None:
+        _fail(ValueError("--json or --csv, not both"))
     filters = _filters(kind, years, jurisdictions, 0.0)
     try:
-        hits = search_(load_run(run, scored=False), query_patterns(query, regex), filters, element)
+        hits = search_(load_run(run, scored=False), parse_query(query, regex), filters, element)
+        if csv_out is not None:
+            write_hits_csv(hits, csv_out)
     except (DdlensError, ValueError) as exc:
         _fail(exc)
     if as_json:
         typer.echo(json_.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
         return
     if csv_out is not None:
-        write_hits_csv(hits, csv_out)
         console.print(f"{_count(len(hits), 'passage')} → {csv_out}")
         return
-    documents = {h.doc_id for h in hits}
-    found = (f"{_count(len(hits), 'passage')} in {_count(len(documents), 'document')} of "
-             f"{_count(len({h.jurisdiction for h in hits}), 'jurisdiction')}")
+    described = [p for p in (describe_filters(filters), f"element {element}" if element else "") if p]
+    scope = f"\nfilters: {'; '.join(described)}" if described else ""
     if not hits:
-        console.print(f"no passage of {run} holds {query!r}" + _filters_line(filters).replace("\n", "; "))
+        console.print(f"no passage of {run} holds {query!r}" + scope.replace("\n", "; "))
         return
+    found = (f"{_count(len(hits), 'passage')} in {_count(len({h.doc_id for h in hits}), 'document')} of "
+             f"{_count(len({h.jurisdiction for h in hits}), 'jurisdiction')}")
     shown = hits if limit == 0 else hits[:limit]
     classified = bool(hits[0].modality)
-    reading = (Column("elements", ratio=2, overflow="fold"), Column("modality / bearer", ratio=1)) if classified else ()
+    reading = (Column("elements", ratio=2, overflow="fold"), Column("modality\nbearer", ratio=1)) if classified else ()
     table = Table("#", Column("reference", ratio=2), Column("text", ratio=5), *reading, show_lines=True, expand=True,
-                  title=f"{query}: {found}" + _filters_line(filters))
+                  title=f"{query}: {found}" + scope)
     for rank, h in enumerate(shown, start=1):
-        before, match, after = h.snippet()
-        cells = (", ".join(h.elements) or "–", f"{h.modality} / {h.bearer}") if classified else ()
-        table.add_row(str(rank), h.reference, Text.assemble(before, (match, "bold reverse"), after), *cells)
+        text = Text.assemble(*((piece, "bold reverse") if match else piece for piece, match in h.snippet()))
+        if h.in_heading:
+            text = Text.assemble(("title: ", "italic"), text)
+        cells = (", ".join(h.elements) or "–", f"{h.modality}\n{h.bearer}") if classified else ()
+        table.add_row(str(rank), h.reference, text, *cells)
     _print_table(table)
     if len(shown) < len(hits):
         console.print(f"… and {len(hits) - len(shown)} more (--limit 0, --json or --csv give them all)")

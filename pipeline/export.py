@@ -34,8 +34,8 @@ def write_csv(matrix: Matrix, path: Path) -> None:
 
 EVIDENCE_COLUMNS = ("rank", "passage_id", "doc_id", "jurisdiction", "reference", "citation", "pages", "title", "year",
                     "doc_kind", "element", "level", "score", "modality", "bearer", "why", "text")
-HIT_COLUMNS = ("rank", "passage_id", "doc_id", "jurisdiction", "reference", "citation", "pages", "title", "year",
-               "doc_kind", "matched", "elements", "modality", "bearer", "text")
+HIT_COLUMNS = ("n", "passage_id", "doc_id", "jurisdiction", "reference", "citation", "pages", "title", "year",
+               "doc_kind", "matched", "elements", "modality", "bearer", "heading", "text")
 # a cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "- the operator …")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,7 +48,7 @@ def write_evidence_csv(evidence: list[Evidence], path: Path) -> None:
 
 def write_hits_csv(hits: list[Hit], path: Path) -> None:
     """One row per passage a search found, in the order given."""
-    _write_rows(({**h.to_dict(), "rank": rank, "elements": ";".join(h.elements)} for rank, h in enumerate(hits, start=1)),
+    _write_rows(({**h.to_dict(), "n": n, "elements": ";".join(h.elements)} for n, h in enumerate(hits, start=1)),
                 HIT_COLUMNS, path)
 
 

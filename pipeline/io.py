@@ -31,16 +31,22 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     # mkstemp makes 0600; a run folder is meant to be shared
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)  # no stray temporary file beside the target
+        raise
 
 
 def writable_target(path: Path) -> Path:
     """The file a write to `path` lands in (a symlink's target), or an error if someone made it
     read-only: checked before a batch of writes, so none is half done."""
     path = path.resolve() if path.is_symlink() else path
+    if path.is_dir():
+        raise DdlensError(path, "is a folder: give a file name to write")
     if path.exists() and not stat.S_IMODE(path.stat().st_mode) & 0o222:  # not os.access: root may write anything
         raise DdlensError(path, "read-only: not written (make it writable to update it)")
     return path

@@ -7,25 +7,33 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.search import query_patterns
+from pipeline.search import parse_query
 
 runner = CliRunner()
 
 
 def _holds(query: str, text: str, regex: bool = False) -> bool:
-    return all(p.search(text) for p in query_patterns(query, regex))
+    return parse_query(query, regex).holds(text)
 
 
 @pytest.mark.parametrize(("query", "text", "found"), [
     ("notify", "Operators shall notify the CSIRT", True),
     ("notify", "notifying the CSIRT", False),  # whole words
     ("notif*", "notifying the CSIRT", True),
+    ("infrastructure", "critical infrastructures", True),  # and their plural
+    ("entity", "essential entities", True),
     ('"state of the art"', "taking into account the state-of-the-art", True),  # hyphens as spaces
     ('"state of the art"', "the state of\nthe  art", True),
     ('"state of the art"', "the art of the state", False),
+    ('"cyber security"', "national cybersecurity strategy", True),  # or no space at all
+    ("“critical entities”", "Critical Entities Resilience", True),  # curly quotes
+    ("entity's", "the entity’s obligations", True),  # an apostrophe is either
     ("incident 24 hours", "an incident … within 24 hours", True),  # every term, in any order
     ("incident 72 hours", "an incident … within 24 hours", False),
+    ("notify OR report", "shall report without delay", True),
+    ("incident -personal", "a personal data incident", False),
     ("NOTIFY", "shall notify", True),  # case aside
+    ("サイバーセキュリティ", "この法律は、サイバーセキュリティに関する施策", True),  # no spaces part Japanese words
 ])
 def test_query_terms(query, text, found):
     assert _holds(query, text) is found
@@ -33,10 +41,11 @@ def test_query_terms(query, text, found):
 
 def test_query_regex_and_errors():
     assert _holds(r"within \d+ hours", "report within 72 hours", regex=True)
-    for query, regex, message in (("  ", False, "an empty query"), ('"open', False, "No closing quotation"),
-                                  ("(", True, r"--regex '\('")):
+    assert _holds('"open', "an open question")  # an unclosed quote runs to the end
+    for query, regex, message in (("  ", False, "an empty query"), ('""', False, "no word to look for"),
+                                  ('" "', False, "no word"), ("-security", False, "no word"), ("(", True, r"--regex '\('")):
         with pytest.raises(ValueError, match=message):
-            query_patterns(query, regex)
+            parse_query(query, regex)
 
 
 def test_search_a_classified_run_cites_every_passage_found(real_run, tmp_path):
@@ -64,6 +73,15 @@ def test_search_a_classified_run_cites_every_passage_found(real_run, tmp_path):
 
     typo = runner.invoke(app, ["search", str(real_run), "risk", "--element", "risk"])
     assert typo.exit_code == 1 and "no element 'risk'" in typo.output
+    both = runner.invoke(app, ["search", str(real_run), "risk", "--json", "--csv", str(out)])
+    assert both.exit_code == 1 and "not both" in both.output
+    folder = runner.invoke(app, ["search", str(real_run), "risk", "--csv", str(tmp_path)])
+    assert folder.exit_code == 1 and "is a folder" in folder.output and "Traceback" not in folder.output
+    assert not list(tmp_path.parent.glob(f".{tmp_path.name}.*"))  # no temporary file left beside it
+
+    # an article's title is searched too: NIS2 Article 26 is "Jurisdiction and territoriality"
+    titled = json.loads(runner.invoke(app, ["search", str(real_run), '"jurisdiction and territoriality"', "--json"]).output)
+    assert titled and all(h["citation"].startswith("Article 26") and h["in_heading"] for h in titled)
     none = runner.invoke(app, ["search", str(real_run), "zyxwv"])
     assert none.exit_code == 0 and "no passage" in none.output
 
