@@ -722,7 +722,7 @@ def search(
              f"{_count(len({h.jurisdiction for h in hits}), 'jurisdiction')}")
     shown = hits if limit == 0 else hits[:limit]
     classified = bool(hits[0].modality)
-    reading = (Column("elements", ratio=2, overflow="fold"), Column("modality\nbearer", ratio=1)) if classified else ()
+    reading = (Column("elements", ratio=2, overflow="fold"), Column("modality\nbearer", no_wrap=True, min_width=8)) if classified else ()
     table = Table("#", Column("reference", ratio=2), Column("text", ratio=5), *reading, show_lines=True, expand=True,
                   title=f"{query}: {found}" + scope)
     for rank, h in enumerate(shown, start=1):
