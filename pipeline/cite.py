@@ -56,8 +56,8 @@ def cite_passages(passages: Iterable) -> dict[str, str]:
     document does not use: the printed number is cited instead, when no other passage of the
     document opens with it (a contents line never counts), and the passages after it under the
     same heading are cited from it ("Section 6.2.17, para 2", "Section 7.3.1(a)", "para 4.29,
-    part 2") until the next number or an appendix. A citation so made that two passages of a document would
-    share is left to the count."""
+    part 2") until the next number or an appendix. A citation so made that two passages of a
+    document would share is left to the count."""
     passages = list(passages)
     counted = {p.id: cite_passage(p) for p in passages}
     numbers = _printed_numbers(passages)
@@ -123,14 +123,11 @@ def _heading_only(text: str) -> bool:
     return len(text) < HEADING_CHARS * 2 and (not text.rstrip().endswith((".", ";", ":", "?", "!")) or text.isupper())
 
 
-def cite_passage(passage, number: str | None = None) -> str:
-    """A passage's citation, told apart from the passages sharing its path (two paragraphs a
-    document numbers alike, as its text gives them): the second is "(2nd)", from its id's
-    suffix (`…:p1-2`), so each citation names one passage. `number`: the one the document
-    prints at the passage's start, unique in it (`cite_passages`)."""
-    numbered = _numbered(passage.path, number) if number else None
-    if numbered:
-        return numbered
+def cite_passage(passage) -> str:
+    """A passage's citation by its path alone, told apart from the passages sharing its path
+    (two paragraphs a document numbers alike, as its text gives them): the second is "(2nd)",
+    from its id's suffix (`…:p1-2`), so each citation names one passage. `cite_passages`
+    also reads the numbers a document prints."""
     repeat = _REPEAT.search(passage.id.rsplit(":", 1)[-1])
     return cite_path(passage.path, passage.kind) + (f" ({_ordinal(int(repeat.group(1)))})" if repeat else "")
 
