@@ -639,26 +639,17 @@ def evidence(
     csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write every passage to this CSV file."),
 ) -> None:
     """Every passage behind one cell, strongest first, with its citation, level, score and why."""
-    import json as json_
-
     from .export import write_evidence_csv
     from .matrix import cell_evidence
 
     filters = _filters(kind, years, None, min_score, bearer)
     data = _load_run(run)
-    if as_json and csv_out is not None:
-        _fail(ValueError("--json or --csv, not both"))
+    _one_output(as_json, csv_out)
     try:
         items = cell_evidence(data, group, element, filters)
-        if csv_out is not None:
-            write_evidence_csv(items, csv_out)
     except (DdlensError, ValueError) as exc:
         _fail(exc)
-    if as_json:
-        typer.echo(json_.dumps([e.to_dict() for e in items], ensure_ascii=False, indent=1))
-        return
-    if csv_out is not None:
-        console.print(f"{_count(len(items), 'passage')} → {csv_out}")
+    if _listed(items, as_json, csv_out, write_evidence_csv):
         return
     shown = items if limit == 0 else items[:limit]
     table = Table("#", "reference", "level", "score", "modality / bearer", "text", "why", show_lines=True,
@@ -671,6 +662,29 @@ def evidence(
         console.print(f"… and {len(items) - len(shown)} more (--limit 0, --json or --csv give them all)")
     if element in data.untagged:
         _flag("caution", "yellow", f"the {data.model} model never tags {element}: no passage here means not assessed")
+
+
+def _one_output(as_json: bool, csv_out: Optional[Path]) -> None:
+    if as_json and csv_out is not None:
+        _fail(ValueError("--json or --csv, not both"))
+
+
+def _listed(items: list, as_json: bool, csv_out: Optional[Path], write_csv) -> bool:
+    """Passages as JSON on stdout or written to `csv_out` (True), or neither (False: the
+    command prints its table)."""
+    import json as json_
+
+    if as_json:
+        typer.echo(json_.dumps([i.to_dict() for i in items], ensure_ascii=False, indent=1))
+        return True
+    if csv_out is None:
+        return False
+    try:
+        write_csv(items, csv_out)
+    except DdlensError as exc:
+        _fail(exc)
+    console.print(f"{_count(len(items), 'passage')} → {csv_out}")
+    return True
 
 
 @app.command()
@@ -689,8 +703,6 @@ def search(
                                                                "(a text opening with = + - @ gets a leading ')."),
 ) -> None:
     """Every passage whose text or title holds the query, cited, with the classifier's reading."""
-    import json as json_
-
     from rich.table import Column
 
     from .export import write_hits_csv
@@ -698,20 +710,13 @@ def search(
     from .search import parse_query
     from .search import search as search_
 
-    if as_json and csv_out is not None:
-        _fail(ValueError("--json or --csv, not both"))
+    _one_output(as_json, csv_out)
     filters = _filters(kind, years, jurisdictions, 0.0)
     try:
         hits = search_(load_run(run, scored=False), parse_query(query, regex), filters, element)
-        if csv_out is not None:
-            write_hits_csv(hits, csv_out)
     except (DdlensError, ValueError) as exc:
         _fail(exc)
-    if as_json:
-        typer.echo(json_.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
-        return
-    if csv_out is not None:
-        console.print(f"{_count(len(hits), 'passage')} → {csv_out}")
+    if _listed(hits, as_json, csv_out, write_hits_csv):
         return
     described = [p for p in (describe_filters(filters), f"element {element}" if element else "") if p]
     scope = f"\nfilters: {'; '.join(described)}" if described else ""

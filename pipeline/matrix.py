@@ -61,8 +61,8 @@ def reference(title: str | None, doc_id: str, year: int | None, citation: str, p
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """One passage behind a cell, citable as it stands."""
+class Cited:
+    """A passage as a footnote cites it: its document and its place there."""
 
     passage_id: str
     doc_id: str
@@ -73,12 +73,6 @@ class Evidence:
     citation: str
     pages: str
     text: str
-    element: str
-    score: float
-    modality: str
-    bearer: str
-    level: str
-    why: list[str] = field(default_factory=list)  # the terms behind the element's score, when classify gave them
 
     @property
     def reference(self) -> str:
@@ -86,6 +80,27 @@ class Evidence:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "reference": self.reference}
+
+
+def cited(run: RunData, passage: Passage, pages: Callable[[Passage], str], text: str | None = None) -> dict:
+    """The `Cited` fields of a run's passage (`pages`: `printed_pages(run)`)."""
+    doc = run.documents[passage.doc_id]
+    return {"passage_id": passage.id, "doc_id": passage.doc_id, "jurisdiction": doc["jurisdiction"],
+            "title": doc.get("title", passage.doc_id), "year": doc.get("year"), "doc_kind": doc["kind"],
+            "citation": run.citations[passage.id], "pages": pages(passage),
+            "text": passage.text if text is None else text}
+
+
+@dataclass(frozen=True)
+class Evidence(Cited):
+    """One passage behind a cell, citable as it stands."""
+
+    element: str
+    score: float
+    modality: str
+    bearer: str
+    level: str
+    why: list[str] = field(default_factory=list)  # the terms behind the element's score, when classify gave them
 
 
 @dataclass
@@ -245,10 +260,7 @@ def collect_evidence(run: RunData, filters: Filters = Filters()) -> list[Evidenc
                 continue
             text = passage.text if not passage.context else f"{passage.context} … {passage.text}"
             out.append(Evidence(
-                passage_id=passage.id, doc_id=passage.doc_id, jurisdiction=doc["jurisdiction"],
-                title=doc.get("title", passage.doc_id), year=doc.get("year"), doc_kind=doc["kind"],
-                citation=run.citations[passage.id], pages=pages(passage),
-                text=_clip(text), element=element, score=round(score, 4), modality=prediction.modality,
+                **cited(run, passage, pages, _clip(text)), element=element, score=round(score, 4), modality=prediction.modality,
                 bearer=prediction.bearer, level=passage_level(passage.kind, doc["kind"], prediction.modality),
                 why=(prediction.why or {}).get(element, []),
             ))

@@ -20,9 +20,9 @@ the citations a footnote needs. The query is read as a search box reads it:
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-from .matrix import Filters, RunData, check_element, check_filters, printed_pages, reference
+from .matrix import Cited, Filters, RunData, check_element, check_filters, cited, printed_pages
 
 SNIPPET_CHARS = 240
 _TOKEN = re.compile(r'"([^"]*)"?|“([^”]*)”?|(\S+)')
@@ -101,28 +101,15 @@ def _term(term: str) -> str:
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(Cited):
     """One passage that holds the query, citable as it stands."""
 
-    passage_id: str
-    doc_id: str
-    jurisdiction: str
-    title: str
-    year: int | None
-    doc_kind: str
-    citation: str
-    pages: str
     heading: str
-    text: str
     in_heading: bool  # the first term occurs in the passage's title, not its text
     spans: list[tuple[int, int]]  # where the terms occur in the text (or, `in_heading`, the title)
     elements: list[str] = field(default_factory=list)  # the classifier's, where the run is classified
     modality: str = ""
     bearer: str = ""
-
-    @property
-    def reference(self) -> str:
-        return reference(self.title, self.doc_id, self.year, self.citation, self.pages)
 
     @property
     def shown(self) -> str:
@@ -150,8 +137,7 @@ class Hit:
 
     def to_dict(self) -> dict:
         first = self.spans[0]
-        return {**asdict(self), "spans": [list(s) for s in self.spans], "matched": self.shown[first[0]:first[1]],
-                "reference": self.reference}
+        return {**super().to_dict(), "spans": [list(s) for s in self.spans], "matched": self.shown[first[0]:first[1]]}
 
 
 def search(run: RunData, query: Query, filters: Filters = Filters(), element: str | None = None) -> list[Hit]:
@@ -176,10 +162,7 @@ def search(run: RunData, query: Query, filters: Filters = Filters(), element: st
         spans = query.spans(passage.text)
         in_heading = not spans
         hits.append(Hit(
-            passage_id=passage.id, doc_id=passage.doc_id, jurisdiction=doc["jurisdiction"],
-            title=doc.get("title", passage.doc_id), year=doc.get("year"), doc_kind=doc["kind"],
-            citation=run.citations[passage.id], pages=printed(passage), heading=heading, text=passage.text,
-            in_heading=in_heading, spans=query.spans(heading) if in_heading else spans,
+            **cited(run, passage, printed), heading=heading, in_heading=in_heading, spans=query.spans(heading) if in_heading else spans,
             elements=list(prediction.elements) if prediction else [],
             modality=prediction.modality if prediction else "", bearer=prediction.bearer if prediction else "",
         ))
